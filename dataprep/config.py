@@ -1,0 +1,232 @@
+"""The build config (``dataprep.yaml``): every default lives here, and bad config fails clearly.
+
+Only ``sources`` is required. Relative paths are relative to the folder of the config file.
+Errors name the key and the fix, for example
+``dedup.treshold: unknown key; did you mean 'threshold'?``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+CONFIG_NAME = "dataprep.yaml"
+SOURCE_TYPES = ("jira", "github", "changelog")
+TASKS = ("issue_to_title", "triage", "release_notes")
+
+
+class ConfigError(ValueError):
+    """The config is missing, unreadable or wrong; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    type: str
+    path: str  # a file or a glob, relative to the config folder
+    project: str | None = None  # overrides the project name a connector derives
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    redact: bool = True
+    # A body shorter than this (prose characters, after markup and code are stripped) gives
+    # no usable prompt; 30 is about five words, the C4 rule "at least 5 words a line" applied
+    # to a whole tracker item.
+    min_chars: int = 30
+    # Languages kept. ``und`` (too little prose to tell) must be listed to be kept.
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    # langdetect is unreliable on very short texts; below this many prose characters the
+    # language is ``und``.
+    lang_min_chars: int = 20
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    enabled: bool = True
+    # Jaccard similarity of word shingles above which two records are near-duplicates; 0.8 is
+    # the common choice for web and code corpora (Lee et al. 2022, "Deduplicating Training Data").
+    threshold: float = 0.8
+    num_perm: int = 128
+    shingle_size: int = 3
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class PairsConfig:
+    tasks: list[str] = field(default_factory=lambda: list(TASKS))
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.0
+    seed: int = 42
+    system_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidateConfig:
+    enabled: bool = True
+    expectations: str = "expectations"  # folder with records.json and pairs.json
+
+
+@dataclass(frozen=True)
+class Config:
+    sources: list[SourceConfig]
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
+    validate: ValidateConfig = field(default_factory=ValidateConfig)
+    output: str = "out"
+    base_dir: Path = field(default=Path("."), compare=False)
+
+    def resolve(self, path: str) -> Path:
+        """Return ``path`` made absolute against the config folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.output)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("base_dir")
+        return data
+
+    def fingerprint(self) -> str:
+        """Return a SHA-256 of the effective config (defaults included), for the manifest."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def find_config(path: str | Path | None = None) -> Path:
+    """Return the config path given, or ``dataprep.yaml`` in the current folder."""
+    candidate = Path(path) if path is not None else Path.cwd() / CONFIG_NAME
+    if not candidate.is_file():
+        if path is None:
+            raise ConfigError(
+                f"no {CONFIG_NAME} in {Path.cwd()}; create one (see README) or pass --config PATH"
+            )
+        raise ConfigError(f"config file not found: '{path}'; check the path given to --config")
+    return candidate
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Return the validated config from ``path`` (or ``./dataprep.yaml``)."""
+    config_path = find_config(path)
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{config_path}{where}: not valid YAML ({err})") from None
+    return parse_config(data or {}, base_dir=config_path.resolve().parent)
+
+
+def parse_config(data: Any, base_dir: Path = Path(".")) -> Config:
+    """Return a ``Config`` from parsed YAML, or raise ``ConfigError`` naming the bad key."""
+    if not isinstance(data, dict):
+        raise ConfigError("config: expected a mapping with at least 'sources'")
+    if "sources" not in data:
+        raise ConfigError("sources: missing; list at least one {name, type, path}")
+    cfg = _load(Config, {k: v for k, v in data.items()}, "", skip=("base_dir",))
+    cfg = dataclasses.replace(cfg, base_dir=base_dir)
+    _check_semantics(cfg)
+    return cfg
+
+
+def _check_semantics(cfg: Config) -> None:
+    if not cfg.sources:
+        raise ConfigError("sources: empty; list at least one {name, type, path}")
+    names = set()
+    for i, src in enumerate(cfg.sources):
+        if src.type not in SOURCE_TYPES:
+            raise ConfigError(
+                f"sources[{i}].type: unknown type {src.type!r};"
+                f" use one of {', '.join(SOURCE_TYPES)}"
+            )
+        if src.name in names:
+            raise ConfigError(
+                f"sources[{i}].name: {src.name!r} is used twice; names must be unique"
+            )
+        names.add(src.name)
+    for i, task in enumerate(cfg.pairs.tasks):
+        if task not in TASKS:
+            raise ConfigError(
+                f"pairs.tasks[{i}]: unknown task {task!r}; use one of {', '.join(TASKS)}"
+            )
+    if not 0 <= cfg.dedup.threshold <= 1:
+        raise ConfigError("dedup.threshold: must be between 0 and 1")
+    if cfg.dedup.num_perm < 16:
+        raise ConfigError("dedup.num_perm: must be at least 16")
+    if cfg.dedup.shingle_size < 1:
+        raise ConfigError("dedup.shingle_size: must be at least 1")
+    fractions = cfg.pairs.validation_fraction + cfg.pairs.test_fraction
+    if cfg.pairs.validation_fraction < 0 or cfg.pairs.test_fraction < 0 or fractions >= 1:
+        raise ConfigError(
+            "pairs.validation_fraction + pairs.test_fraction: must be >= 0 and below 1"
+        )
+
+
+def _load(cls: type, data: Any, prefix: str, skip: tuple[str, ...] = ()) -> Any:
+    """Build dataclass ``cls`` from ``data``, rejecting unknown keys and wrong types."""
+    where = prefix.rstrip(".") or "config"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {_describe(data)}")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
+    for key in data:
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1)
+            fix = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(fields)}"
+            raise ConfigError(f"{prefix}{key}: unknown key; {fix}")
+    values = {}
+    for name, f in fields.items():
+        if name in data:
+            values[name] = _convert(hints[name], data[name], f"{prefix}{name}")
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{prefix}{name}: missing; this key is required")
+    return cls(**values)
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(args[0], value, key)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {_describe(value)}")
+        (item,) = get_args(tp)
+        return [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(tp):
+        return _load(tp, value, f"{key}.")
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {_describe(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {_describe(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {_describe(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{key}: expected a non-empty string, got {_describe(value)}")
+        return value
+    raise TypeError(f"unsupported config type {tp!r} for {key}")
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]

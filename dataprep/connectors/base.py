@@ -1,0 +1,87 @@
+"""What every connector returns, and the small parsing helpers they share.
+
+A connector is a function ``read_file(path, ctx) -> ReadResult``. It maps what the source has
+into rows of the record schema (see ``dataprep.schema``), and accounts for every input item:
+each one becomes a record, a skipped row with a reason code (for example a pull request in a
+GitHub issues list), or a quarantine entry naming where it was and what was wrong with it.
+A connector never raises for bad input data; it raises only for programming errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """Where a file comes from: the configured source and the path as users see it."""
+
+    source_name: str
+    origin: str  # the file path as written in lineage, relative to the config folder
+    project: str | None = None  # overrides the project a connector would derive
+
+
+@dataclass
+class ReadResult:
+    """Records, skipped items (with reason codes) and quarantined items from one input."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # record_id, reason, detail
+    quarantine: list[dict[str, str]] = field(default_factory=list)  # source, origin, reason, error
+
+    @property
+    def received(self) -> int:
+        return len(self.records) + len(self.skipped) + len(self.quarantine)
+
+    def skip(self, record_id: str, reason: str, detail: str = "") -> None:
+        self.skipped.append({"record_id": record_id, "reason": reason, "detail": detail})
+
+    def quarantined(self, ctx: ReadContext, where: str, reason: str, error: str) -> None:
+        """Record a malformed input. ``where`` is ``:LINE`` or a JSON path such as ``$.issues[3]``;
+        ``reason`` a stable code such as ``parse:invalid-json`` or ``parse:invalid-record``."""
+        origin = f"{ctx.origin}{where}" if where else ctx.origin
+        self.quarantine.append(
+            {"source": ctx.source_name, "origin": origin, "reason": reason, "error": error}
+        )
+
+    def extend(self, other: ReadResult) -> None:
+        self.records.extend(other.records)
+        self.skipped.extend(other.skipped)
+        self.quarantine.extend(other.quarantine)
+
+
+_OFFSET_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Return an aware UTC datetime from the ISO-8601 shapes trackers emit, or None if empty.
+
+    Accepts ``2024-01-31``, ``2024-01-31T10:00:00Z``, ``...T10:00:00.123+0100`` (Jira's offset
+    without a colon) and ``...+01:00``. Raises ``ValueError`` for anything else, so the caller
+    can quarantine the item with the field name.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        text = _OFFSET_WITHOUT_COLON.sub(r"\1:\2", text)
+        parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def display_path(path: Path, base: Path) -> str:
+    """Return ``path`` relative to ``base`` in POSIX form when it lies below it, else absolute."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
