@@ -9,6 +9,7 @@ A connector never raises for bad input data; it raises only for programming erro
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,3 +86,61 @@ def display_path(path: Path, base: Path) -> str:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return path.resolve().as_posix()
+
+
+class InputError(ValueError):
+    """Bad input at one place; the connector turns it into a quarantine entry, never a crash.
+
+    ``where`` is appended to the file's origin (``:12`` for a line, ``:$.issues[3]`` for an item);
+    ``reason`` is the stable code, ``str(error)`` the message naming the field and the value.
+    """
+
+    def __init__(self, message: str, reason: str = "parse:invalid-record", where: str = ""):
+        super().__init__(message)
+        self.reason = reason
+        self.where = where
+
+
+def decode_text(data: bytes) -> str:
+    """Return UTF-8 text (a leading BOM dropped); raise ``InputError`` naming the bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            f"not UTF-8: byte {data[error.start]:#04x} at line {line}; re-save the file as UTF-8",
+            reason="parse:invalid-encoding",
+            where=f":{line}",
+        ) from None
+
+
+def load_json(path: Path) -> Any:
+    """Return the parsed JSON document in ``path``; raise ``InputError`` with the failing line."""
+    text = decode_text(path.read_bytes())
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+            reason="parse:invalid-json",
+            where=f":{error.lineno}",
+        ) from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", reason="parse:invalid-json") from None
+
+
+def field_datetime(value: Any, field_name: str) -> datetime | None:
+    """Return ``parse_datetime(value)``; raise ``InputError`` naming the field if it is not one."""
+    try:
+        return parse_datetime(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{field_name}: invalid datetime {value!r}") from None
+
+
+def dig(value: Any, *keys: str) -> Any:
+    """Return ``value[k1][k2]...``, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value

@@ -1,0 +1,20 @@
+"""Connectors: one module per source system, each a ``read_file(path, ctx) -> ReadResult``.
+
+``CONNECTORS`` maps a source's ``type`` in the build config to its reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from dataprep.connectors import changelog, github, jira
+from dataprep.connectors.base import ReadContext, ReadResult
+
+__all__ = ["CONNECTORS", "ReadContext", "ReadResult"]
+
+CONNECTORS: dict[str, Callable[[Path, ReadContext], ReadResult]] = {
+    "jira": jira.read_file,
+    "github": github.read_file,
+    "changelog": changelog.read_file,
+}

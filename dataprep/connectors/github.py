@@ -1,0 +1,223 @@
+"""GitHub REST issues (``GET /repos/{owner}/{repo}/issues?state=all``) as records.
+
+One file is the JSON list that endpoint returns::
+
+    [{"number": 45, "title": ..., "body": Markdown | null, "state": "closed",
+      "state_reason": "completed", "repository_url": "https://api.github.com/repos/acme/widgets",
+      "html_url": "https://github.com/acme/widgets/issues/45", "user": {"login": ...},
+      "labels": [{"name": "bug"}], "milestone": {"title": "v2.3"} | null,
+      "comments": 2 | [{"user": {"login": ...}, "created_at": ..., "body": ...}], ...}]
+
+``comments`` is the count REST gives, or the comment objects ``dataprep pull`` puts in its place.
+Pull requests (items with a ``pull_request`` object) are skipped with ``source:pull-request``.
+A single issue object (``GET .../issues/45``) is read as a list of one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from dataprep.connectors.base import (
+    InputError,
+    ReadContext,
+    ReadResult,
+    dig,
+    field_datetime,
+    load_json,
+)
+from dataprep.connectors.refs import collect_links
+
+log = logging.getLogger(__name__)
+
+WONT_DO_REASONS = frozenset({"not_planned", "duplicate"})
+ISSUE_TYPES = {
+    **dict.fromkeys(["bug", "defect", "regression"], "bug"),
+    **dict.fromkeys(["enhancement", "feature", "feature request"], "feature"),
+    **dict.fromkeys(["question", "support"], "question"),
+    **dict.fromkeys(["task", "chore", "documentation", "docs"], "task"),
+    **dict.fromkeys(["improvement", "performance", "refactor"], "improvement"),
+    "epic": "epic",
+}
+PRIORITIES = {
+    **dict.fromkeys(["p0", "critical", "urgent", "blocker"], "critical"),
+    **dict.fromkeys(["p1", "high"], "high"),
+    **dict.fromkeys(["p2", "medium", "normal"], "medium"),
+    **dict.fromkeys(["p3", "low", "minor"], "low"),
+}
+_TYPE_PREFIX = re.compile(r"^(?:type|kind)\s*[:/]\s*")
+_PRIORITY_LABEL = re.compile(r"^priority\s*[:/]\s*(.+)$|^(p[0-3])$")
+_API_REPO = re.compile(r"/repos/([^/]+/[^/]+?)(?:/issues/\d+)?/?$")
+_HTML_REPO = re.compile(r"^https?://[^/]+/([^/]+/[^/]+)/(?:issues|pull)/\d+")
+
+
+def read_file(path: Path, ctx: ReadContext) -> ReadResult:
+    """Return the records of one GitHub issues file; pull requests skipped, bad ones quarantined."""
+    result = ReadResult()
+    try:
+        items = _items(load_json(path))
+    except InputError as error:
+        result.quarantined(ctx, error.where, error.reason, str(error))
+        return result
+    for where, item in items:
+        try:
+            _read_item(item, ctx, result, origin=f"{ctx.origin}{where}")
+        except InputError as error:
+            result.quarantined(ctx, where, error.reason, str(error))
+    return result
+
+
+def _items(data: Any) -> list[tuple[str, Any]]:
+    """Return (JSON path, item) pairs of an issues list or a single issue."""
+    if isinstance(data, list):
+        return [(f":$[{i}]", item) for i, item in enumerate(data)]
+    if isinstance(data, dict) and "number" in data and "title" in data:
+        return [(":$", data)]
+    raise InputError(
+        "expected a JSON list of GitHub issues (GET /repos/OWNER/REPO/issues)",
+        reason="parse:unexpected-shape",
+    )
+
+
+def _read_item(item: Any, ctx: ReadContext, result: ReadResult, origin: str) -> None:
+    if not isinstance(item, dict):
+        raise InputError(f"expected an issue object, got {type(item).__name__}")
+    repo, number = _repo(item, ctx), _number(item)
+    if item.get("pull_request") is not None:
+        detail = _str(item.get("html_url")) or ""
+        result.skip(f"github:{repo}#{number}", "source:pull-request", detail)
+        return
+    result.records.append({**_issue_record(item, ctx, repo, number), "origin": origin})
+
+
+def _issue_record(item: dict[str, Any], ctx: ReadContext, repo: str, number: int) -> dict[str, Any]:
+    """Return one issue as a record row; raise ``InputError`` naming a missing or bad field."""
+    title = item.get("title")
+    if not isinstance(title, str):
+        raise InputError("title: missing")
+    body = _text(item.get("body"))
+    labels = _labels(item.get("labels"))
+    state = item.get("state")
+    status = canonical_status(state, item.get("state_reason"))
+    if status is None:
+        log.warning("%s: issue #%s has unknown state %r, read as 'open'", ctx.origin, number, state)
+        status = "open"
+    closed_at = field_datetime(item.get("closed_at"), "closed_at") if state == "closed" else None
+    comments = _comments(item.get("comments"))
+    return {
+        "record_id": f"github:{repo}#{number}",
+        "source": "github",
+        "kind": "issue",
+        "project": ctx.project or repo,
+        "key": f"#{number}",
+        "title": title,
+        "body": body,
+        "status": status,
+        "issue_type": canonical_issue_type(dig(item, "type", "name"), labels),
+        "priority": canonical_priority(labels),
+        "labels": labels,
+        "fix_versions": [m] if (m := _str(dig(item, "milestone", "title"))) else [],
+        "author": _str(dig(item, "user", "login")),
+        "assignee": _str(dig(item, "assignee", "login")),
+        "created_at": field_datetime(item.get("created_at"), "created_at"),
+        "updated_at": field_datetime(item.get("updated_at"), "updated_at"),
+        "resolved_at": closed_at,
+        "comments": comments,
+        "links": collect_links(
+            [title, body, *(c["body"] for c in comments)],
+            own=[f"#{number}", f"{repo}#{number}"],
+            repo=repo,
+        ),
+        "url": _str(item.get("html_url")),
+    }
+
+
+def _repo(item: dict[str, Any], ctx: ReadContext) -> str:
+    """Return ``owner/repo`` from the item's API or web URL, else the configured project."""
+    for url, pattern in (
+        (item.get("repository_url"), _API_REPO),
+        (item.get("url"), _API_REPO),
+        (item.get("html_url"), _HTML_REPO),
+    ):
+        match = pattern.search(url) if isinstance(url, str) else None
+        if match:
+            return match.group(1)
+    if ctx.project:
+        return ctx.project
+    raise InputError(
+        "repository_url: missing, so the repository is unknown; set the source's project"
+    )
+
+
+def _number(item: dict[str, Any]) -> int:
+    number = item.get("number")
+    if isinstance(number, str) and number.isdigit():
+        return int(number)
+    if isinstance(number, int) and not isinstance(number, bool):
+        return number
+    raise InputError(f"number: missing or not an integer: {number!r}")
+
+
+def canonical_status(state: Any, state_reason: Any) -> str | None:
+    """Return the canonical status of a GitHub state and state_reason, or None if unrecognised."""
+    if state == "open":
+        return "open"
+    if state == "closed":
+        return "wont_do" if state_reason in WONT_DO_REASONS else "done"
+    return None
+
+
+def canonical_issue_type(type_name: Any, labels: list[str]) -> str | None:
+    """Return the canonical issue type from the issue type, else the first label that names one."""
+    if isinstance(type_name, str) and type_name.strip():
+        return ISSUE_TYPES.get(type_name.strip().lower(), "other")
+    for label in labels:
+        issue_type = ISSUE_TYPES.get(_TYPE_PREFIX.sub("", label.strip().lower()))
+        if issue_type:
+            return issue_type
+    return None
+
+
+def canonical_priority(labels: list[str]) -> str | None:
+    """Return the canonical priority named by the first ``priority: X`` or ``P0``-``P3`` label."""
+    for label in labels:
+        match = _PRIORITY_LABEL.match(label.strip().lower())
+        priority = PRIORITIES.get((match.group(1) or match.group(2)).strip()) if match else None
+        if priority:
+            return priority
+    return None
+
+
+def _labels(value: Any) -> list[str]:
+    labels = value if isinstance(value, list) else []
+    names = [label if isinstance(label, str) else dig(label, "name") for label in labels]
+    return [name for name in names if isinstance(name, str) and name]
+
+
+def _comments(value: Any) -> list[dict[str, Any]]:
+    """Return embedded comments in time order; the REST count (an int) gives none."""
+    comments = []
+    for i, comment in enumerate(value if isinstance(value, list) else ()):
+        if not isinstance(comment, dict):
+            raise InputError(f"comments[{i}]: expected a comment object")
+        comments.append(
+            {
+                "author": _str(dig(comment, "user", "login")),
+                "created_at": field_datetime(
+                    comment.get("created_at"), f"comments[{i}].created_at"
+                ),
+                "body": _text(comment.get("body")),
+            }
+        )
+    return sorted(comments, key=lambda c: (c["created_at"] is None, c["created_at"] or 0))
+
+
+def _text(value: Any) -> str | None:
+    # GitHub keeps the line endings the browser sent (often \r\n); the rest is Markdown as written.
+    return value.replace("\r\n", "\n") if isinstance(value, str) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,247 @@
+"""Jira REST search responses (Server/Data Center v2 and Cloud v3) as records.
+
+One file is one page of ``GET /rest/api/2/search`` (or ``/3/search/jql``)::
+
+    {"startAt": 0, "maxResults": 50, "total": 2,     # or "nextPageToken": ..., "isLast": true
+     "issues": [{"key": "ACME-12", "self": "https://acme.atlassian.net/rest/api/2/issue/10012",
+                 "fields": {"summary": ..., "description": wiki text | ADF | null,
+                            "status": {"name": ..., "statusCategory": {"key": "new"}}, ...}}]}
+
+A single issue object (``GET /rest/api/2/issue/KEY``) is read as a page of one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from dataprep.connectors.base import (
+    InputError,
+    ReadContext,
+    ReadResult,
+    dig,
+    field_datetime,
+    load_json,
+)
+from dataprep.connectors.refs import collect_links
+from dataprep.text.markup import adf_to_markdown, jira_wiki_to_markdown
+
+log = logging.getLogger(__name__)
+
+# Resolutions that close an issue without doing it; Jira puts them under the "done" category.
+WONT_DO_RESOLUTIONS = frozenset(
+    {
+        "won't fix",
+        "won't do",
+        "duplicate",
+        "cannot reproduce",
+        "incomplete",
+        "declined",
+        "rejected",
+        "invalid",
+        "obsolete",
+    }
+)
+STATUS_CATEGORIES = {"new": "open", "indeterminate": "in_progress", "done": "done"}
+# Used only when a status has no category (older Server responses, hand-made exports).
+STATUS_NAMES = {
+    **dict.fromkeys(
+        ["open", "to do", "backlog", "new", "reopened", "selected for development"], "open"
+    ),
+    **dict.fromkeys(["in progress", "in review", "review", "testing"], "in_progress"),
+    **dict.fromkeys(["done", "closed", "resolved", "released"], "done"),
+}
+ISSUE_TYPES = {
+    "bug": "bug",
+    **dict.fromkeys(["story", "new feature", "feature"], "feature"),
+    **dict.fromkeys(["task", "sub-task", "subtask", "technical task"], "task"),
+    **dict.fromkeys(["improvement", "enhancement"], "improvement"),
+    "epic": "epic",
+    **dict.fromkeys(["question", "support", "service request"], "question"),
+}
+PRIORITIES = {
+    **dict.fromkeys(["highest", "blocker", "critical", "urgent"], "critical"),
+    **dict.fromkeys(["high", "major"], "high"),
+    **dict.fromkeys(["medium", "normal"], "medium"),
+    **dict.fromkeys(["low", "lowest", "minor", "trivial"], "low"),
+}
+
+
+def read_file(path: Path, ctx: ReadContext) -> ReadResult:
+    """Return the records of one Jira search-response file; bad issues are quarantined."""
+    result = ReadResult()
+    try:
+        items = _issues(load_json(path))
+    except InputError as error:
+        result.quarantined(ctx, error.where, error.reason, str(error))
+        return result
+    unknown_statuses: Counter[str] = Counter()
+    for where, issue in items:
+        try:
+            record = _issue_record(issue, ctx, unknown_statuses)
+            result.records.append({**record, "origin": f"{ctx.origin}{where}"})
+        except InputError as error:
+            result.quarantined(ctx, where, error.reason, str(error))
+    if unknown_statuses:
+        log.warning(
+            "%s: unknown Jira statuses read as 'open' (add them to STATUS_NAMES): %s",
+            ctx.origin,
+            dict(unknown_statuses),
+        )
+    return result
+
+
+def _issues(data: Any) -> list[tuple[str, Any]]:
+    """Return (JSON path, issue) pairs of a search page or a single issue."""
+    if isinstance(data, dict) and isinstance(data.get("issues"), list):
+        return [(f":$.issues[{i}]", issue) for i, issue in enumerate(data["issues"])]
+    if isinstance(data, dict) and "key" in data and "fields" in data:
+        return [(":$", data)]
+    raise InputError(
+        "expected a Jira search response: an object with an 'issues' list",
+        reason="parse:unexpected-shape",
+    )
+
+
+def _issue_record(issue: Any, ctx: ReadContext, unknown_statuses: Counter[str]) -> dict[str, Any]:
+    """Return one issue as a record row; raise ``InputError`` naming a missing or bad field."""
+    key, fields = _key_and_fields(issue)
+    summary = fields.get("summary")
+    if not isinstance(summary, str):
+        raise InputError("fields.summary: missing")
+    body = _markup(fields.get("description"), "fields.description")
+    comments = _comments(fields)
+    status = canonical_status(fields.get("status"), fields.get("resolution"))
+    if status is None:
+        unknown_statuses[str(dig(fields, "status", "name"))] += 1
+        status = "open"
+    return {
+        "record_id": f"jira:{key}",
+        "source": "jira",
+        "kind": "issue",
+        "project": ctx.project or _str(dig(fields, "project", "key")) or key.rsplit("-", 1)[0],
+        "key": key,
+        "title": summary,
+        "body": body,
+        "status": status,
+        "issue_type": canonical_issue_type(dig(fields, "issuetype", "name")),
+        "priority": canonical_priority(dig(fields, "priority", "name")),
+        "labels": [label for label in _list(fields.get("labels")) if isinstance(label, str)],
+        "components": _names(fields.get("components")),
+        "fix_versions": _names(fields.get("fixVersions")),
+        "author": _person(fields.get("reporter")),
+        "assignee": _person(fields.get("assignee")),
+        "created_at": field_datetime(fields.get("created"), "fields.created"),
+        "updated_at": field_datetime(fields.get("updated"), "fields.updated"),
+        "resolved_at": field_datetime(fields.get("resolutiondate"), "fields.resolutiondate"),
+        "comments": comments,
+        "links": collect_links(
+            [summary, body, *(c["body"] for c in comments)],
+            structured=_linked_keys(fields),
+            own=[key],
+        ),
+        "url": _browse_url(issue.get("self"), key),
+    }
+
+
+def _key_and_fields(issue: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(issue, dict):
+        raise InputError(f"expected an issue object, got {type(issue).__name__}")
+    key = issue.get("key")
+    if not isinstance(key, str) or not key:
+        raise InputError("key: missing")
+    fields = issue.get("fields")
+    if not isinstance(fields, dict):
+        raise InputError("fields: missing")
+    return key, fields
+
+
+def canonical_status(status: Any, resolution: Any) -> str | None:
+    """Return the canonical status of a Jira status and resolution, or None if unrecognised."""
+    if _norm(dig(resolution, "name")) in WONT_DO_RESOLUTIONS:
+        return "wont_do"
+    category = dig(status, "statusCategory", "key")
+    if category in STATUS_CATEGORIES:
+        return STATUS_CATEGORIES[category]
+    return STATUS_NAMES.get(_norm(dig(status, "name")))
+
+
+def canonical_issue_type(name: Any) -> str | None:
+    """Return the canonical issue type of a Jira issue type name; ``other`` if unknown."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return ISSUE_TYPES.get(_norm(name), "other")
+
+
+def canonical_priority(name: Any) -> str | None:
+    """Return the canonical priority of a Jira priority name, or None if missing or unknown."""
+    return PRIORITIES.get(_norm(name))
+
+
+def _norm(name: Any) -> str:
+    # Jira Cloud writes "Won’t Do" with a typographic apostrophe.
+    return name.strip().lower().replace("\u2019", "'") if isinstance(name, str) else ""
+
+
+def _markup(value: Any, field_name: str) -> str | None:
+    """Return wiki markup (v2) or an ADF document (v3) as Markdown."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return jira_wiki_to_markdown(value)
+    if isinstance(value, dict):
+        return adf_to_markdown(value)
+    raise InputError(f"{field_name}: expected wiki text or an ADF document, got {value!r}")
+
+
+def _comments(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the comments in time order (undated ones last)."""
+    raw = dig(fields, "comment", "comments")
+    comments = []
+    for i, comment in enumerate(_list(raw)):
+        where = f"fields.comment.comments[{i}]"
+        if not isinstance(comment, dict):
+            raise InputError(f"{where}: expected a comment object")
+        comments.append(
+            {
+                "author": _person(comment.get("author")),
+                "created_at": field_datetime(comment.get("created"), f"{where}.created"),
+                "body": _markup(comment.get("body"), f"{where}.body"),
+            }
+        )
+    return sorted(comments, key=lambda c: (c["created_at"] is None, c["created_at"] or 0))
+
+
+def _person(user: Any) -> str | None:
+    # Server responses always carry ``name``; some exports omit ``displayName``.
+    return _str(dig(user, "displayName")) or _str(dig(user, "name"))
+
+
+def _names(items: Any) -> list[str]:
+    return [name for item in _list(items) if (name := _str(dig(item, "name")))]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _linked_keys(fields: dict[str, Any]) -> list[str]:
+    """Return keys named by issue links, the parent and subtasks."""
+    keys = [dig(fields, "parent", "key")]
+    for link in _list(fields.get("issuelinks")):
+        keys += [dig(link, "outwardIssue", "key"), dig(link, "inwardIssue", "key")]
+    keys += [dig(task, "key") for task in _list(fields.get("subtasks"))]
+    return [key for key in keys if isinstance(key, str)]
+
+
+def _browse_url(self_url: Any, key: str) -> str | None:
+    """Return ``https://HOST[/context]/browse/KEY`` from the REST ``self`` link."""
+    match = re.match(r"(https?://.+?)/rest/api/", self_url) if isinstance(self_url, str) else None
+    return f"{match.group(1)}/browse/{key}" if match else None

@@ -1,0 +1,1 @@
+"""Text work on record bodies: markup to Markdown, normalisation, redaction, language, quality."""
