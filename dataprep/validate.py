@@ -208,7 +208,11 @@ def _to_pandas(frame: pl.DataFrame):
 def _import_gx():
     # GX phones home with usage statistics unless told not to; builds must stay offline.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
+
+    # Some GX modules pin their loggers to INFO on import; those lines are not for our users.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     return gx

@@ -1,0 +1,30 @@
+# Two commands for a new user: `make build` and `make test`. Everything else is set up from here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: build test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/dataprep build --config dataprep.yaml
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check dataprep tests benchmarks
+	$(BIN)/ruff format --check dataprep tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/pipeline.py
+
+clean:
+	rm -rf $(VENV) out out.failed .pytest_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,146 @@
+"""The ``dataprep`` command: a thin shell over the Python API.
+
+Exit codes: 0 success, 1 a gate failed, 2 a usage or config error (one line, no stack trace
+unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dataprep.config import ConfigError, find_config, load_config
+from dataprep.validate import GateResult, SuiteError
+
+console = Console(stderr=False, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class UserError(click.ClickException):
+    """An expected mistake: printed as one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        err_console.print(f"[bold red]error:[/] {self.message}", soft_wrap=True)
+
+
+@click.group(
+    epilog="Example:\n\n\b\n  dataprep build --config dataprep.yaml\n  dataprep validate out/"
+)
+@click.option("--debug", is_flag=True, help="Show debug logs and stack traces.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Turn tracker issues and release notes into clean, deduplicated, validated
+    prompt-response pairs for fine-tuning."""
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command(epilog="Example:\n\n\b\n  dataprep build\n  dataprep build --config acme.yaml")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Build config (default: ./dataprep.yaml).",
+)
+@click.pass_context
+def build(ctx: click.Context, config_path: Path | None) -> None:
+    """Read the sources, clean, dedup, gate and write pairs to the output folder."""
+    from dataprep.pipeline import BuildFailed
+    from dataprep.pipeline import build as run_build
+
+    try:
+        cfg = load_config(config_path)
+        result = run_build(cfg)
+    except BuildFailed as failed:
+        _print_ledger(failed.result.ledger.to_list())
+        _print_gates(failed.result.gates)
+        err_console.print(f"[bold red]build failed:[/] {failed}")
+        for line in failed.lines:
+            err_console.print(f"  - {line}", soft_wrap=True)
+        sys.exit(1)
+    except (ConfigError, SuiteError) as err:
+        _user_error(ctx, err)
+    _print_ledger(result.ledger.to_list())
+    _print_gates(result.gates)
+    counts = result.manifest["counts"]
+    console.print(
+        f"[bold green]built[/] {counts['pairs']} pairs from {counts['records']} records "
+        f"({counts['quarantined']} quarantined) -> {result.output_dir}"
+    )
+
+
+@main.command(epilog="Example:\n\n\b\n  dataprep validate out/")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--expectations",
+    "expectations_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with records.json and pairs.json (default: from ./dataprep.yaml).",
+)
+@click.pass_context
+def validate(ctx: click.Context, out_dir: Path, expectations_dir: Path | None) -> None:
+    """Re-run the Great Expectations gates on an existing build (for CI)."""
+    from dataprep.api import validate_output
+
+    try:
+        if expectations_dir is None:
+            expectations_dir = _default_expectations()
+        results = validate_output(out_dir, expectations_dir)
+    except (ConfigError, SuiteError, FileNotFoundError) as err:
+        _user_error(ctx, err)
+    _print_gates(results)
+    failed = [g for g in results if not g.success]
+    if failed:
+        from dataprep.validate import describe_failures
+
+        for line in describe_failures(results):
+            err_console.print(f"  - {line}", soft_wrap=True)
+        sys.exit(1)
+    console.print(f"[bold green]gates passed[/] for {out_dir}")
+
+
+def _default_expectations() -> Path:
+    try:
+        cfg = load_config(find_config())
+    except ConfigError:
+        return Path("expectations")
+    return cfg.resolve(cfg.validate.expectations)
+
+
+def _user_error(ctx: click.Context, err: Exception) -> None:
+    if ctx.find_root().obj.get("debug"):
+        raise err
+    raise UserError(str(err)) from None
+
+
+def _print_ledger(stages: list[dict]) -> None:
+    """Print one row per stage, then one indented row per reason with its count."""
+    table = Table(title="stages", title_justify="left", box=None, pad_edge=False)
+    table.add_column("stage / reason", no_wrap=True)
+    for col in ("received", "kept", "rejected", "quarantined"):
+        table.add_column(col, justify="right")
+    for s in stages:
+        counts = (str(s[k]) for k in ("received", "kept", "rejected", "quarantined"))
+        table.add_row(f"[bold]{s['stage']}[/] ({s['unit']})", *counts)
+        for reason, n in s["reasons"].items():
+            table.add_row(f"  {reason}", "", "", str(n), "", style="dim")
+    console.print(table)
+
+
+def _print_gates(results: list[GateResult]) -> None:
+    for res in results:
+        status = "[green]passed[/]" if res.success else "[red]FAILED[/]"
+        console.print(
+            f"gate {res.suite}: {status} ({len(res.outcomes) - len(res.failures)}"
+            f"/{len(res.outcomes)} expectations, {res.rows} rows)"
+        )

@@ -1,0 +1,171 @@
+"""``build()``: the one place where the stages are wired, in order, top to bottom.
+
+sources -> records -> clean -> dedup -> gate(records) -> pairs -> gate(pairs) -> outputs
+
+Every stage returns kept and rejected rows; the ledger checks that they add up. Outputs are
+written to a temporary folder next to the output folder and renamed into place only when every
+gate passed, so a failed build never touches the previous output.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from dataprep.config import Config, ConfigError, load_config
+from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
+from dataprep.connectors.base import display_path
+from dataprep.dedup import dedup
+from dataprep.ledger import Ledger
+from dataprep.pairs import build_pairs
+from dataprep.report.outputs import publish, write_outputs
+from dataprep.schema import StageResult, records_frame, reject, rejected_frame
+from dataprep.text.clean import clean
+from dataprep.validate import GateResult, describe_failures, gate
+
+log = logging.getLogger(__name__)
+
+
+class BuildFailed(RuntimeError):
+    """A gate failed; ``lines`` say which expectation and why, ``result`` holds everything built."""
+
+    def __init__(self, message: str, lines: list[str], result: BuildResult) -> None:
+        super().__init__(message)
+        self.lines = lines
+        self.result = result
+
+
+@dataclass
+class BuildResult:
+    output_dir: Path
+    records: pl.DataFrame
+    pairs: pl.DataFrame
+    rejected: pl.DataFrame
+    quarantine: list[dict[str, str]]
+    ledger: Ledger
+    gates: list[GateResult] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return all(g.success for g in self.gates)
+
+
+@dataclass
+class SourceInputs:
+    """What the read stage produced: records, skipped and quarantined items, input fingerprints."""
+
+    read: ReadResult
+    files: list[dict[str, object]]
+
+
+def build(config: Config | str | Path | None = None) -> BuildResult:
+    """Run every stage and publish the outputs; raise ``BuildFailed`` if a gate fails."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    ledger = Ledger()
+    inputs = read_sources(cfg)
+    read = read_stage(inputs.read)
+    ledger.record(
+        "read",
+        inputs.read.received,
+        read.kept.height,
+        read.rejected,
+        [q["reason"] for q in inputs.read.quarantine],
+    )
+    cleaned = _run(ledger, "clean", read.kept, lambda f: clean(f, cfg.clean))
+    deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup))
+    records = deduped.kept
+    pairs = build_pairs(records, cfg.pairs)
+    ledger.record(
+        "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
+    )
+    gates = (
+        gate(records, pairs.kept, cfg.resolve(cfg.validate.expectations))
+        if cfg.validate.enabled
+        else []
+    )
+
+    result = BuildResult(
+        output_dir=cfg.output_dir,
+        records=records,
+        pairs=pairs.kept,
+        rejected=pl.concat([read.rejected, cleaned.rejected, deduped.rejected, pairs.rejected]),
+        quarantine=inputs.read.quarantine,
+        ledger=ledger,
+        gates=gates,
+    )
+    stats = {"redactions": cleaned.stats.get("redactions", {}), **deduped.stats}
+    staging = write_outputs(result, cfg, inputs.files, stats)
+    published = publish(staging, cfg.output_dir, success=result.success)
+    if not result.success:
+        lines = describe_failures(gates)
+        raise BuildFailed(
+            f"{len(lines)} expectation(s) failed; outputs left in {published}, "
+            f"{cfg.output_dir} is unchanged",
+            lines,
+            result,
+        )
+    return result
+
+
+def read_sources(cfg: Config) -> SourceInputs:
+    """Return every configured source read by its connector, with a fingerprint per file."""
+    total = ReadResult()
+    files = []
+    for i, src in enumerate(cfg.sources):
+        pattern = str(cfg.resolve(src.path))
+        paths = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        if not paths:
+            raise ConfigError(f"sources[{i}].path: no file matches '{src.path}'; check the path")
+        for path in paths:
+            origin = display_path(path, cfg.base_dir)
+            ctx = ReadContext(source_name=src.name, origin=origin, project=src.project)
+            result = CONNECTORS[src.type](path, ctx)
+            total.extend(result)
+            files.append(
+                {
+                    "source": src.name,
+                    "path": origin,
+                    "sha256": _sha256(path),
+                    "bytes": path.stat().st_size,
+                    "items": result.received,
+                }
+            )
+            log.info("%s: %d records from %s", src.name, len(result.records), origin)
+    return SourceInputs(total, files)
+
+
+def read_stage(read: ReadResult) -> StageResult:
+    """Return the records read, keeping the newest copy of an id that appears more than once."""
+    frame = records_frame(read.records).with_row_index("_order")
+    newest_first = frame.sort(
+        ["record_id", "updated_at", "_order"], descending=[False, True, False], nulls_last=True
+    )
+    first = newest_first.select(pl.col("_order").first().over("record_id")).to_series()
+    is_kept = newest_first["_order"] == first
+    kept = newest_first.filter(is_kept).sort("_order").drop("_order")
+    dropped = newest_first.filter(~is_kept)
+    skipped = rejected_frame({**row, "stage": "read"} for row in read.skipped)
+    duplicates = reject(
+        dropped, "read", pl.lit("read:duplicate-id"), pl.format("older copy from {}", "origin")
+    )
+    return StageResult(kept, pl.concat([skipped, duplicates]))
+
+
+def _run(ledger: Ledger, name: str, frame: pl.DataFrame, stage) -> StageResult:
+    result = stage(frame)
+    ledger.record(name, frame.height, result.kept.height, result.rejected)
+    return result
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Outputs of a build: data files, manifest, dataset card; atomic publication."""

@@ -1,0 +1,129 @@
+"""Write a build's outputs to a staging folder, then rename it into place.
+
+Same config and inputs give byte-identical files: rows are sorted, JSON keys are ordered, and
+nothing time- or machine-dependent (run times, absolute paths) is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from dataprep.pairs.writers import write_chat_jsonl
+from dataprep.report.card import dataset_card
+from dataprep.text.redact import redact_text
+
+if TYPE_CHECKING:
+    from dataprep.config import Config
+    from dataprep.pipeline import BuildResult
+
+LIBRARIES = ("dataprep", "polars", "pyarrow", "great-expectations", "datasketch", "langdetect")
+DATA_FILES = ("records.parquet", "rejected.parquet", "quarantine.jsonl")
+
+
+def write_outputs(
+    result: BuildResult, cfg: Config, files: list[dict], stats: dict[str, Any]
+) -> Path:
+    """Write every output of ``result`` into a new staging folder beside the output; return it."""
+    out = cfg.output_dir
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    splits = ("train", "validation") + (("test",) if cfg.pairs.test_fraction > 0 else ())
+    written = [p.name for p in write_chat_jsonl(result.pairs, staging, splits)]
+    result.records.sort("record_id").write_parquet(staging / "records.parquet")
+    result.rejected.sort("stage", "record_id", "reason").write_parquet(staging / "rejected.parquet")
+    _write_quarantine(result.quarantine, staging / "quarantine.jsonl")
+    written += list(DATA_FILES)
+    if result.gates:
+        (staging / "validation").mkdir()
+        for res in result.gates:
+            _write_json(staging / "validation" / f"{res.suite}.json", res.to_dict())
+    result.manifest = manifest(
+        result, cfg, files, stats, {n: _sha256(staging / n) for n in written}
+    )
+    _write_json(staging / "manifest.json", result.manifest)
+    (staging / "README.md").write_text(dataset_card(result.manifest), encoding="utf-8")
+    return staging
+
+
+def publish(staging: Path, out: Path, success: bool) -> Path:
+    """Move ``staging`` to ``out`` (replacing it) on success, else to ``<out>.failed``."""
+    target = out if success else out.with_name(out.name + ".failed")
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        staging.rename(target)
+    return target
+
+
+def manifest(
+    result: BuildResult,
+    cfg: Config,
+    files: list[dict],
+    stats: dict[str, Any],
+    outputs: dict[str, str],
+) -> dict[str, Any]:
+    """Return the manifest: config hash, inputs, library versions, stage counts, output hashes."""
+    pairs = result.pairs
+    return {
+        "config_sha256": cfg.fingerprint(),
+        "config": cfg.to_dict(),
+        "inputs": files,
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "stages": result.ledger.to_list(),
+        "counts": {
+            "records": result.records.height,
+            "rejected": result.rejected.height,
+            "quarantined": len(result.quarantine),
+            "pairs": pairs.height,
+            "pairs_by_task": _counts(pairs, "task"),
+            "pairs_by_split": _counts(pairs, "split"),
+            "records_by_source": _counts(result.records, "source"),
+            "records_by_lang": _counts(result.records, "lang"),
+        },
+        "redactions": stats.get("redactions", {}),
+        "dedup": {"clusters": stats.get("clusters", 0)},
+        "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
+        "outputs": outputs,
+    }
+
+
+def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    if frame.is_empty():
+        return {}
+    grouped = frame.group_by(column).len().sort(column)
+    return {str(k): int(v) for k, v in grouped.iter_rows()}
+
+
+def _write_quarantine(items: list[dict[str, str]], path: Path) -> None:
+    ordered = sorted(items, key=lambda q: (q["source"], q["origin"]))
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for item in ordered:
+            clean = {k: redact_text(v) for k, v in item.items()}
+            fh.write(json.dumps(clean, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,155 @@
+"""End to end: `dataprep build` on sample_data, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from dataprep.cli import main
+from dataprep.text.redact import EMAIL_PATTERN
+
+REPO = Path(__file__).resolve().parent.parent
+OUTPUTS = (
+    "train.jsonl",
+    "validation.jsonl",
+    "records.parquet",
+    "rejected.parquet",
+    "quarantine.jsonl",
+    "manifest.json",
+    "README.md",
+    "validation/records.json",
+    "validation/pairs.json",
+)
+
+
+def _project(tmp: Path, output: str = "out", **overrides) -> Path:
+    """Copy the repo's sample build into ``tmp`` and return its config path."""
+    shutil.copytree(REPO / "sample_data", tmp / "sample_data")
+    shutil.copytree(REPO / "expectations", tmp / "expectations")
+    cfg = yaml.safe_load((REPO / "dataprep.yaml").read_text())
+    cfg["output"] = output
+    cfg.update(overrides)
+    path = tmp / "dataprep.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _build(config: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", "--config", str(config)])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("sample")
+    code, output = _build(_project(tmp))
+    assert code == 0, output
+    return tmp / "out"
+
+
+def test_build_writes_every_output(sample_build):
+    for name in OUTPUTS:
+        assert (sample_build / name).is_file(), name
+
+
+def test_manifest_counts_add_up_at_every_stage(sample_build):
+    manifest = json.loads((sample_build / "manifest.json").read_text())
+    stages = {s["stage"]: s for s in manifest["stages"]}
+    assert list(stages) == ["read", "clean", "dedup", "pairs"]
+    for s in stages.values():
+        assert s["received"] == s["kept"] + s["rejected"] + s["quarantined"]
+        assert sum(s["reasons"].values()) == s["rejected"] + s["quarantined"]
+    assert stages["clean"]["received"] == stages["read"]["kept"]
+    assert stages["dedup"]["received"] == stages["clean"]["kept"]
+    rejected = pl.read_parquet(sample_build / "rejected.parquet")
+    records = pl.read_parquet(sample_build / "records.parquet")
+    quarantine = (sample_build / "quarantine.jsonl").read_text().splitlines()
+    assert records.height == stages["dedup"]["kept"] == manifest["counts"]["records"]
+    assert len(quarantine) == stages["read"]["quarantined"] >= 1
+    record_rejections = rejected.filter(pl.col("stage") != "pairs").height
+    assert stages["read"]["received"] == records.height + record_rejections + len(quarantine)
+
+
+def test_every_task_produced_pairs(sample_build):
+    lines = [
+        json.loads(line)
+        for name in ("train.jsonl", "validation.jsonl")
+        for line in (sample_build / name).read_text().splitlines()
+    ]
+    tasks = {line["metadata"]["task"] for line in lines}
+    assert tasks == {"issue_to_title", "triage", "release_notes"}
+    assert {line["metadata"]["split"] for line in lines} == {"train", "validation"}
+    for line in lines:
+        roles = [m["role"] for m in line["messages"]]
+        assert roles == ["user", "assistant"]
+        assert all(m["content"].strip() for m in line["messages"])
+
+
+def test_no_input_email_address_reaches_any_output(sample_build):
+    inputs = "".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (REPO / "sample_data").rglob("*")
+        if p.is_file()
+    )
+    emails = set(re.findall(EMAIL_PATTERN, inputs))
+    assert len(emails) >= 5, "sample_data should carry e-mail addresses to redact"
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in sample_build.rglob("*")
+        if p.is_file() and p.suffix != ".parquet"
+    ]
+    for parquet in sample_build.glob("*.parquet"):
+        texts.append(pl.read_parquet(parquet).write_ndjson())
+    found = {e for e in emails for text in texts if e in text}
+    assert found == set()
+
+
+def test_the_quarantine_names_the_file_and_the_error(sample_build):
+    items = [
+        json.loads(line) for line in (sample_build / "quarantine.jsonl").read_text().splitlines()
+    ]
+    broken = [q for q in items if q["origin"].startswith("sample_data/jira/broken-export.json")]
+    assert broken and broken[0]["reason"] == "parse:invalid-json"
+    assert broken[0]["source"] == "acme-jira" and broken[0]["error"]
+
+
+def test_pull_requests_and_duplicates_are_rejected_with_reasons(sample_build):
+    reasons = pl.read_parquet(sample_build / "rejected.parquet")["reason"].to_list()
+    assert "source:pull-request" in reasons
+    assert any(r.startswith("dedup:exact-of:") for r in reasons)
+    assert any(r.startswith("dedup:near-duplicate-of:") for r in reasons)
+    assert "lang:not-allowed" in reasons
+
+
+def test_two_builds_of_the_same_inputs_are_byte_identical(sample_build, tmp_path):
+    code, output = _build(_project(tmp_path))
+    assert code == 0, output
+    again = tmp_path / "out"
+    for name in OUTPUTS:
+        assert (again / name).read_bytes() == (sample_build / name).read_bytes(), name
+
+
+def test_a_failing_expectation_fails_the_build_and_keeps_the_previous_output(tmp_path):
+    config = _project(tmp_path)
+    code, output = _build(config)
+    assert code == 0, output
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    suite_path = tmp_path / "expectations" / "pairs.json"
+    suite = json.loads(suite_path.read_text())
+    suite["expectations"].append(
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"max_value": 3}}
+    )
+    suite_path.write_text(json.dumps(suite))
+    code, output = _build(config)
+    assert code == 1
+    assert "pairs: expect_table_row_count_to_be_between failed" in output
+    after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert after == before
+    assert (tmp_path / "out.failed" / "manifest.json").is_file()
