@@ -72,6 +72,12 @@ def build(ctx: click.Context, config_path: Path | None) -> None:
         _user_error(ctx, err)
     _print_ledger(result.ledger.to_list())
     _print_gates(result.gates)
+    unmapped = result.manifest["unmapped_values"]
+    if unmapped:
+        listed = ", ".join(f"{k} ({n})" for k, n in unmapped.items())
+        console.print(
+            f"[yellow]values with no canonical mapping[/] (add them to a *_map): {listed}"
+        )
     counts = result.manifest["counts"]
     console.print(
         f"[bold green]built[/] {counts['pairs']} pairs from {counts['records']} records "

@@ -19,7 +19,9 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import yaml
 
 CONFIG_NAME = "dataprep.yaml"
-SOURCE_TYPES = ("jira", "github", "changelog")
+SOURCE_TYPES = ("jira", "github", "gitlab", "linear", "azure_devops", "changelog", "generic")
+FILE_FORMATS = ("json", "jsonl", "csv", "xml")
+VOCABULARY_FIELDS = {"status_map": "status", "type_map": "issue_type", "priority_map": "priority"}
 TASKS = ("issue_to_title", "triage", "release_notes")
 
 
@@ -29,10 +31,23 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """One source: files (``path``) or an API (``url``), pulled into a snapshot first."""
+
     name: str
     type: str
-    path: str  # a file or a glob, relative to the config folder
-    project: str | None = None  # overrides the project name a connector derives
+    path: str | None = None  # a file or a glob, relative to the config folder
+    url: str | None = None  # API base URL; a source with a url is read by `dataprep pull`
+    project: str | None = None  # project key, owner/repo, GitLab path, team or ADO project
+    query: str | None = None  # JQL, WIQL or a tracker filter, where the API takes one
+    token_env: str | None = None  # environment variable holding the token (never the token)
+    user_env: str | None = None  # environment variable holding the user (Jira Cloud e-mail)
+    format: str | None = None  # json, jsonl, csv or xml; default from the file extension
+    # Native value (any case) -> canonical value; consulted before the connector's defaults.
+    status_map: dict[str, str] = field(default_factory=dict)
+    type_map: dict[str, str] = field(default_factory=dict)
+    priority_map: dict[str, str] = field(default_factory=dict)
+    # generic connector: record column -> source field name or JSON path ($.fields.summary)
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,11 @@ class Config:
     def output_dir(self) -> Path:
         return self.resolve(self.output)
 
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where `dataprep pull` keeps raw API pages, one folder per source."""
+        return self.base_dir / ".dataprep" / "snapshots"
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data.pop("base_dir")
@@ -149,11 +169,7 @@ def _check_semantics(cfg: Config) -> None:
         raise ConfigError("sources: empty; list at least one {name, type, path}")
     names = set()
     for i, src in enumerate(cfg.sources):
-        if src.type not in SOURCE_TYPES:
-            raise ConfigError(
-                f"sources[{i}].type: unknown type {src.type!r};"
-                f" use one of {', '.join(SOURCE_TYPES)}"
-            )
+        _check_source(i, src)
         if src.name in names:
             raise ConfigError(
                 f"sources[{i}].name: {src.name!r} is used twice; names must be unique"
@@ -174,6 +190,39 @@ def _check_semantics(cfg: Config) -> None:
     if cfg.pairs.validation_fraction < 0 or cfg.pairs.test_fraction < 0 or fractions >= 1:
         raise ConfigError(
             "pairs.validation_fraction + pairs.test_fraction: must be >= 0 and below 1"
+        )
+
+
+def _check_source(i: int, src: SourceConfig) -> None:
+    from dataprep.schema import ISSUE_TYPES, PRIORITIES, RECORD_SCHEMA, STATUSES
+
+    key = f"sources[{i}]"
+    if src.type not in SOURCE_TYPES:
+        raise ConfigError(
+            f"{key}.type: unknown type {src.type!r}; use one of {', '.join(SOURCE_TYPES)}"
+        )
+    if (src.path is None) == (src.url is None):
+        raise ConfigError(f"{key}: give exactly one of 'path' (files) or 'url' (an API to pull)")
+    if src.url is not None and src.type in ("changelog", "generic"):
+        raise ConfigError(f"{key}.url: a {src.type} source reads files; use 'path'")
+    if src.format is not None and src.format not in FILE_FORMATS:
+        raise ConfigError(
+            f"{key}.format: unknown format {src.format!r}; use one of {', '.join(FILE_FORMATS)}"
+        )
+    allowed = {"status_map": STATUSES, "type_map": ISSUE_TYPES, "priority_map": PRIORITIES}
+    for name, values in allowed.items():
+        for native, canonical in getattr(src, name).items():
+            if canonical not in values:
+                raise ConfigError(
+                    f"{key}.{name}.{native}: {canonical!r} is not canonical;"
+                    f" use one of {', '.join(values)}"
+                )
+    for column in src.fields:
+        if column not in RECORD_SCHEMA:
+            raise ConfigError(f"{key}.fields.{column}: not a record column; see dataprep/schema.py")
+    if src.type == "generic" and not src.fields:
+        raise ConfigError(
+            f"{key}.fields: a generic source needs a field mapping (column: source field)"
         )
 
 
@@ -205,6 +254,11 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         if value is None:
             return None
         return _convert(args[0], value, key)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping, got {_describe(value)}")
+        _, item = get_args(tp)
+        return {str(k): _convert(item, v, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {_describe(value)}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataprep.config import Config, ConfigError, load_config
+from dataprep.config import Config, ConfigError, SourceConfig, load_config
 from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
@@ -99,7 +99,11 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
         ledger=ledger,
         gates=gates,
     )
-    stats = {"redactions": cleaned.stats.get("redactions", {}), **deduped.stats}
+    stats = {
+        "redactions": cleaned.stats.get("redactions", {}),
+        "unmapped": dict(sorted(inputs.read.unmapped.items())),
+        **deduped.stats,
+    }
     staging = write_outputs(result, cfg, inputs.files, stats)
     published = publish(staging, cfg.output_dir, success=result.success)
     if not result.success:
@@ -114,17 +118,26 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
 
 
 def read_sources(cfg: Config) -> SourceInputs:
-    """Return every configured source read by its connector, with a fingerprint per file."""
+    """Return every configured source read by its connector, with a fingerprint per file.
+
+    File sources read the files their ``path`` matches; API sources read the raw pages that
+    ``dataprep pull`` saved, with the same connector, so a build never touches the network.
+    """
     total = ReadResult()
     files = []
     for i, src in enumerate(cfg.sources):
-        pattern = str(cfg.resolve(src.path))
-        paths = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-        if not paths:
-            raise ConfigError(f"sources[{i}].path: no file matches '{src.path}'; check the path")
-        for path in paths:
+        for path in source_files(cfg, i, src):
             origin = display_path(path, cfg.base_dir)
-            ctx = ReadContext(source_name=src.name, origin=origin, project=src.project)
+            ctx = ReadContext(
+                source_name=src.name,
+                origin=origin,
+                project=src.project,
+                format=src.format,
+                status_map=src.status_map,
+                type_map=src.type_map,
+                priority_map=src.priority_map,
+                fields=src.fields,
+            )
             result = CONNECTORS[src.type](path, ctx)
             total.extend(result)
             files.append(
@@ -138,6 +151,24 @@ def read_sources(cfg: Config) -> SourceInputs:
             )
             log.info("%s: %d records from %s", src.name, len(result.records), origin)
     return SourceInputs(total, files)
+
+
+def source_files(cfg: Config, i: int, src: SourceConfig) -> list[Path]:
+    """Return the files source ``i`` is built from, sorted; raise ``ConfigError`` if none."""
+    if src.url is not None:
+        pages = cfg.snapshots_dir / src.name / "pages"
+        paths = sorted(p for p in pages.glob("*") if p.suffix in (".json", ".invalid"))
+        if not paths:
+            raise ConfigError(
+                f"sources[{i}]: no snapshot of '{src.name}' in {pages}; "
+                "run `dataprep pull` first, or `dataprep build --pull`"
+            )
+        return paths
+    pattern = str(cfg.resolve(src.path))
+    paths = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    if not paths:
+        raise ConfigError(f"sources[{i}].path: no file matches '{src.path}'; check the path")
+    return paths
 
 
 def read_stage(read: ReadResult) -> StageResult:

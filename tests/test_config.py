@@ -36,7 +36,15 @@ def test_minimal_config_fills_every_default():
         ),
         (
             {"sources": [{"name": "j", "type": "jira"}]},
-            "sources[0].path: missing; this key is required",
+            "sources[0]: give exactly one of 'path' (files) or 'url' (an API to pull)",
+        ),
+        (
+            {"sources": [{"name": "j", "type": "jira", "path": "x", "status_map": {"Live": "up"}}]},
+            "sources[0].status_map.Live: 'up' is not canonical",
+        ),
+        (
+            {"sources": [{"name": "g", "type": "generic", "path": "x.csv"}]},
+            "sources[0].fields: a generic source needs a field mapping",
         ),
         ({"output": "out"}, "sources: missing"),
         (

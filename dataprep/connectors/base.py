@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +21,42 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ReadContext:
-    """Where a file comes from: the configured source and the path as users see it."""
+    """Where a file comes from (the configured source, the path as users see it) and the
+    source's settings that change how it is mapped."""
 
     source_name: str
     origin: str  # the file path as written in lineage, relative to the config folder
     project: str | None = None  # overrides the project a connector would derive
+    format: str | None = None  # json, jsonl, csv, xml; None: from the file extension
+    # Native value -> canonical, from the config; keys compared case-insensitively.
+    status_map: Mapping[str, str] = field(default_factory=dict)
+    type_map: Mapping[str, str] = field(default_factory=dict)
+    priority_map: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)  # generic: column -> source field
+
+    def canonical(
+        self,
+        column: str,
+        value: Any,
+        defaults: Mapping[str, str],
+        result: ReadResult,
+        unknown: str | None = None,
+    ) -> str | None:
+        """Return the canonical value of ``column`` for a native ``value``: the config's map
+        first, then the connector's ``defaults`` (lower-case keys). An unknown value gives
+        ``unknown`` and is counted in ``result.unmapped`` for the build summary."""
+        if value is None or str(value).strip() == "":
+            return None
+        key = str(value).strip().lower()
+        overrides = {"status": self.status_map, "issue_type": self.type_map}.get(
+            column, self.priority_map if column == "priority" else {}
+        )
+        for table in (overrides, defaults):
+            for native, canonical in table.items():
+                if native.lower() == key:
+                    return canonical
+        result.unmapped[f"{column}:{value}"] += 1
+        return unknown
 
 
 @dataclass
@@ -33,6 +66,7 @@ class ReadResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # record_id, reason, detail
     quarantine: list[dict[str, str]] = field(default_factory=list)  # source, origin, reason, error
+    unmapped: Counter[str] = field(default_factory=Counter)  # "status:Triaged" -> times seen
 
     @property
     def received(self) -> int:
@@ -53,6 +87,7 @@ class ReadResult:
         self.records.extend(other.records)
         self.skipped.extend(other.skipped)
         self.quarantine.extend(other.quarantine)
+        self.unmapped.update(other.unmapped)
 
 
 _OFFSET_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")

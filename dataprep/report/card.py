@@ -45,6 +45,9 @@ def dataset_card(manifest: dict[str, Any]) -> str:
             for s in manifest["stages"]
         ),
         "",
+        "Tracker values with no canonical mapping: "
+        + (", ".join(f"{k} ({v})" for k, v in manifest["unmapped_values"].items()) or "none"),
+        "",
         "Personal data replaced by placeholders: "
         + (", ".join(f"{k}: {v}" for k, v in manifest["redactions"].items()) or "none"),
         "",

@@ -93,6 +93,7 @@ def manifest(
             "records_by_lang": _counts(result.records, "lang"),
         },
         "redactions": stats.get("redactions", {}),
+        "unmapped_values": stats.get("unmapped", {}),
         "dedup": {"clusters": stats.get("clusters", 0)},
         "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
         "outputs": outputs,
