@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -285,6 +286,111 @@ def test_issue_type_comes_from_the_type_object_else_the_labels(type_name, labels
 )
 def test_priority_comes_from_priority_labels(labels, expected):
     assert github.canonical_priority(labels) == expected
+
+
+def test_unknown_state_and_type_are_counted_as_unmapped(tmp_path):
+    item = (
+        '{"number": 9, "title": "x", "repository_url": "https://api.github.com/repos/o/r",'
+        ' "state": "merged", "type": {"name": "Initiative"}}'
+    )
+
+    result = read(write(tmp_path, f"[{item}]"))
+
+    assert (result.records[0]["status"], result.records[0]["issue_type"]) == (None, "other")
+    assert dict(result.unmapped) == {"status:merged": 1, "issue_type:Initiative": 1}
+
+
+def test_config_maps_override_states_and_name_types_and_priorities_by_label(tmp_path):
+    item = (
+        '{"number": 9, "title": "x", "repository_url": "https://api.github.com/repos/o/r",'
+        ' "state": "closed", "state_reason": "not_planned",'
+        ' "labels": [{"name": "defect"}, {"name": "sev-1"}, {"name": "P3"}]}'
+    )
+    ctx = ReadContext(
+        "gh",
+        "data/issues.json",
+        status_map={"not_planned": "done"},
+        type_map={"Defect": "improvement"},
+        priority_map={"sev-1": "critical"},
+    )
+
+    [record] = github.read_file(write(tmp_path, f"[{item}]"), ctx).records
+
+    assert (record["status"], record["issue_type"], record["priority"]) == (
+        "done",
+        "improvement",
+        "critical",
+    )
+
+
+def test_gh_cli_json_output_maps_to_the_same_record_as_rest(tmp_path):
+    item = {
+        "number": 45,
+        "title": "Crash when the widget list is empty",
+        "body": "Opening an empty list crashes.\r\nSee #44.",
+        "state": "CLOSED",
+        "stateReason": "DUPLICATE",
+        "labels": [{"id": "LA_1", "name": "bug", "description": "", "color": "d73a4a"}],
+        "author": {"id": "U_1", "is_bot": False, "login": "octo-dev", "name": "Octo"},
+        "assignees": [{"id": "U_2", "login": "maria-k", "name": ""}],
+        "comments": [
+            {
+                "author": {"login": "maria-k"},
+                "authorAssociation": "MEMBER",
+                "body": "Duplicate of #40",
+                "createdAt": "2024-02-02T09:00:00Z",
+                "url": "https://github.com/acme/widgets/issues/45#issuecomment-2",
+            },
+            {
+                "author": {"login": "ci-bot"},
+                "body": "Thanks!",
+                "createdAt": "2024-02-01T10:00:00Z",
+            },
+        ],
+        "createdAt": "2024-02-01T09:00:00Z",
+        "updatedAt": "2024-02-02T09:00:00Z",
+        "closedAt": "2024-02-02T09:00:00Z",
+        "url": "https://github.com/acme/widgets/issues/45",
+        "milestone": {"number": 3, "title": "v2.3", "description": "", "dueOn": None},
+    }
+    path = write(tmp_path, json.dumps([item]))
+
+    [record] = read(path).records
+
+    assert record == {
+        "record_id": "github:acme/widgets#45",
+        "source": "github",
+        "kind": "issue",
+        "project": "acme/widgets",
+        "key": "#45",
+        "title": "Crash when the widget list is empty",
+        "body": "Opening an empty list crashes.\nSee #44.",
+        "status": "wont_do",
+        "issue_type": "bug",
+        "priority": None,
+        "labels": ["bug"],
+        "fix_versions": ["v2.3"],
+        "author": "octo-dev",
+        "assignee": "maria-k",
+        "created_at": datetime(2024, 2, 1, 9, 0, tzinfo=UTC),
+        "updated_at": datetime(2024, 2, 2, 9, 0, tzinfo=UTC),
+        "resolved_at": datetime(2024, 2, 2, 9, 0, tzinfo=UTC),
+        "comments": [
+            {
+                "author": "ci-bot",
+                "created_at": datetime(2024, 2, 1, 10, 0, tzinfo=UTC),
+                "body": "Thanks!",
+            },
+            {
+                "author": "maria-k",
+                "created_at": datetime(2024, 2, 2, 9, 0, tzinfo=UTC),
+                "body": "Duplicate of #40",
+            },
+        ],
+        "links": ["acme/widgets#40", "acme/widgets#44"],
+        "url": "https://github.com/acme/widgets/issues/45",
+        "origin": "data/issues.json:$[0]",
+    }
 
 
 def test_registry_reads_github_files_with_this_connector():

@@ -1,4 +1,3 @@
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -235,18 +234,38 @@ def test_parent_and_subtask_keys_are_links_and_the_own_key_is_not(tmp_path):
     assert record["links"] == ["A-1", "A-6"]
 
 
-def test_unknown_status_is_read_as_open_with_one_warning_per_file(tmp_path, caplog):
+def test_unknown_values_are_null_or_other_and_counted_as_unmapped(tmp_path):
     issues = ", ".join(
-        f'{{"key": "A-{i}", "fields": {{"summary": "x", "status": {{"name": "Parked"}}}}}}'
+        f'{{"key": "A-{i}", "fields": {{"summary": "x", "status": {{"name": "Parked"}},'
+        f' "issuetype": {{"name": "Spike"}}, "priority": {{"name": "P2"}}}}}}'
         for i in (1, 2)
     )
 
-    with caplog.at_level(logging.WARNING, logger="dataprep.connectors.jira"):
-        result = read(write(tmp_path, '{"issues": [' + issues + "]}"))
+    result = read(write(tmp_path, '{"issues": [' + issues + "]}"))
 
-    assert [r["status"] for r in result.records] == ["open", "open"]
-    assert len(caplog.records) == 1
-    assert "Parked" in caplog.records[0].getMessage()
+    assert [(r["status"], r["issue_type"], r["priority"]) for r in result.records] == [
+        (None, "other", None),
+        (None, "other", None),
+    ]
+    assert dict(result.unmapped) == {"status:Parked": 2, "issue_type:Spike": 2, "priority:P2": 2}
+
+
+def test_config_maps_override_the_default_status_type_and_priority():
+    ctx = ReadContext(
+        "tracker",
+        "data/jira.json",
+        status_map={"in review": "open"},
+        type_map={"bug": "improvement"},
+        priority_map={"Blocker": "high"},
+    )
+
+    [first, *_] = jira.read_file(FIXTURES / "jira_search.json", ctx).records
+
+    assert (first["status"], first["issue_type"], first["priority"]) == (
+        "open",
+        "improvement",
+        "high",
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from dataprep.connectors import changelog, github, jira
+from dataprep.connectors import azure_devops, changelog, generic, github, gitlab, jira, linear
 from dataprep.connectors.base import ReadContext, ReadResult
 
 __all__ = ["CONNECTORS", "ReadContext", "ReadResult"]
@@ -16,5 +16,9 @@ __all__ = ["CONNECTORS", "ReadContext", "ReadResult"]
 CONNECTORS: dict[str, Callable[[Path, ReadContext], ReadResult]] = {
     "jira": jira.read_file,
     "github": github.read_file,
+    "gitlab": gitlab.read_file,
+    "linear": linear.read_file,
+    "azure_devops": azure_devops.read_file,
     "changelog": changelog.read_file,
+    "generic": generic.read_file,
 }

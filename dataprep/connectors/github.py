@@ -9,14 +9,18 @@ One file is the JSON list that endpoint returns::
       "comments": 2 | [{"user": {"login": ...}, "created_at": ..., "body": ...}], ...}]
 
 ``comments`` is the count REST gives, or the comment objects ``dataprep pull`` puts in its place.
+The output of ``gh issue list --json number,title,body,state,stateReason,labels,author,assignees,
+comments,createdAt,updatedAt,closedAt,url,milestone`` is read too: its items (camelCase keys,
+``"author": {"login"}``, ``"state": "CLOSED"``, ``"url"`` the web page) are renamed to the REST
+names first (``_from_gh_cli``).
 Pull requests (items with a ``pull_request`` object) are skipped with ``source:pull-request``.
 A single issue object (``GET .../issues/45``) is read as a list of one.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +34,12 @@ from dataprep.connectors.base import (
 )
 from dataprep.connectors.refs import collect_links
 
-log = logging.getLogger(__name__)
-
-WONT_DO_REASONS = frozenset({"not_planned", "duplicate"})
+# Native value: the state_reason of a closed issue (when given), else the state.
+STATUSES = {
+    **dict.fromkeys(["open", "reopened"], "open"),
+    **dict.fromkeys(["closed", "completed"], "done"),
+    **dict.fromkeys(["not_planned", "duplicate"], "wont_do"),
+}
 ISSUE_TYPES = {
     **dict.fromkeys(["bug", "defect", "regression"], "bug"),
     **dict.fromkeys(["enhancement", "feature", "feature request"], "feature"),
@@ -84,15 +91,49 @@ def _items(data: Any) -> list[tuple[str, Any]]:
 def _read_item(item: Any, ctx: ReadContext, result: ReadResult, origin: str) -> None:
     if not isinstance(item, dict):
         raise InputError(f"expected an issue object, got {type(item).__name__}")
+    if "createdAt" in item or "stateReason" in item:
+        item = _from_gh_cli(item)
     repo, number = _repo(item, ctx), _number(item)
     if item.get("pull_request") is not None:
         detail = _str(item.get("html_url")) or ""
         result.skip(f"github:{repo}#{number}", "source:pull-request", detail)
         return
-    result.records.append({**_issue_record(item, ctx, repo, number), "origin": origin})
+    seen = ReadResult()  # values of a quarantined item are not counted
+    record = _issue_record(item, ctx, seen, repo, number)
+    result.unmapped.update(seen.unmapped)
+    result.records.append({**record, "origin": origin})
 
 
-def _issue_record(item: dict[str, Any], ctx: ReadContext, repo: str, number: int) -> dict[str, Any]:
+def _from_gh_cli(item: dict[str, Any]) -> dict[str, Any]:
+    """Return a ``gh issue list --json`` item with the REST field names this module reads."""
+    state, reason = item.get("state"), item.get("stateReason")
+    comments = item.get("comments")
+    if isinstance(comments, list):
+        comments = [
+            {"user": c.get("author"), "created_at": c.get("createdAt"), "body": c.get("body")}
+            if isinstance(c, dict)
+            else c
+            for c in comments
+        ]
+    assignees = item.get("assignees")
+    return {
+        **item,
+        "state": state.lower() if isinstance(state, str) else state,
+        "state_reason": reason.lower() if isinstance(reason, str) and reason else None,
+        "user": item.get("author"),
+        "assignee": assignees[0] if isinstance(assignees, list) and assignees else None,
+        "html_url": item.get("url"),
+        "url": None,  # the web page, not the API URL REST puts here
+        "created_at": item.get("createdAt"),
+        "updated_at": item.get("updatedAt"),
+        "closed_at": item.get("closedAt"),
+        "comments": comments,
+    }
+
+
+def _issue_record(
+    item: dict[str, Any], ctx: ReadContext, result: ReadResult, repo: str, number: int
+) -> dict[str, Any]:
     """Return one issue as a record row; raise ``InputError`` naming a missing or bad field."""
     title = item.get("title")
     if not isinstance(title, str):
@@ -100,10 +141,6 @@ def _issue_record(item: dict[str, Any], ctx: ReadContext, repo: str, number: int
     body = _text(item.get("body"))
     labels = _labels(item.get("labels"))
     state = item.get("state")
-    status = canonical_status(state, item.get("state_reason"))
-    if status is None:
-        log.warning("%s: issue #%s has unknown state %r, read as 'open'", ctx.origin, number, state)
-        status = "open"
     closed_at = field_datetime(item.get("closed_at"), "closed_at") if state == "closed" else None
     comments = _comments(item.get("comments"))
     return {
@@ -114,9 +151,9 @@ def _issue_record(item: dict[str, Any], ctx: ReadContext, repo: str, number: int
         "key": f"#{number}",
         "title": title,
         "body": body,
-        "status": status,
-        "issue_type": canonical_issue_type(dig(item, "type", "name"), labels),
-        "priority": canonical_priority(labels),
+        "status": canonical_status(state, item.get("state_reason"), ctx, result),
+        "issue_type": canonical_issue_type(dig(item, "type", "name"), labels, ctx, result),
+        "priority": canonical_priority(labels, ctx),
         "labels": labels,
         "fix_versions": [m] if (m := _str(dig(item, "milestone", "title"))) else [],
         "author": _str(dig(item, "user", "login")),
@@ -160,34 +197,72 @@ def _number(item: dict[str, Any]) -> int:
     raise InputError(f"number: missing or not an integer: {number!r}")
 
 
-def canonical_status(state: Any, state_reason: Any) -> str | None:
-    """Return the canonical status of a GitHub state and state_reason, or None if unrecognised."""
-    if state == "open":
-        return "open"
-    if state == "closed":
-        return "wont_do" if state_reason in WONT_DO_REASONS else "done"
-    return None
+def canonical_status(
+    state: Any,
+    state_reason: Any,
+    ctx: ReadContext | None = None,
+    result: ReadResult | None = None,
+) -> str | None:
+    """Return the canonical status of a GitHub state and state_reason, or None if unrecognised.
+
+    A closed issue is looked up by its ``state_reason`` (completed, not_planned, duplicate) when
+    it has one, else by its state; the config's ``status_map`` comes first.
+    """
+    native = state_reason if state == "closed" and state_reason else state
+    if not isinstance(native, str):
+        return None
+    return _context(ctx).canonical("status", native, STATUSES, _result(result))
 
 
-def canonical_issue_type(type_name: Any, labels: list[str]) -> str | None:
-    """Return the canonical issue type from the issue type, else the first label that names one."""
+def canonical_issue_type(
+    type_name: Any,
+    labels: list[str],
+    ctx: ReadContext | None = None,
+    result: ReadResult | None = None,
+) -> str | None:
+    """Return the canonical issue type from the issue type, else the first label that names one.
+
+    Labels are matched against the config's ``type_map`` first (the whole label), then the
+    defaults (``type: bug`` and ``kind/bug`` read as ``bug``). Labels that name no type are not
+    counted as unmapped: most labels are not types.
+    """
+    ctx = _context(ctx)
     if isinstance(type_name, str) and type_name.strip():
-        return ISSUE_TYPES.get(type_name.strip().lower(), "other")
+        return ctx.canonical("issue_type", type_name, ISSUE_TYPES, _result(result), "other")
     for label in labels:
-        issue_type = ISSUE_TYPES.get(_TYPE_PREFIX.sub("", label.strip().lower()))
+        issue_type = _lookup(ctx.type_map, label) or ISSUE_TYPES.get(
+            _TYPE_PREFIX.sub("", label.strip().lower())
+        )
         if issue_type:
             return issue_type
     return None
 
 
-def canonical_priority(labels: list[str]) -> str | None:
-    """Return the canonical priority named by the first ``priority: X`` or ``P0``-``P3`` label."""
+def canonical_priority(labels: list[str], ctx: ReadContext | None = None) -> str | None:
+    """Return the canonical priority named by the first label in the config's ``priority_map``,
+    else by the first ``priority: X`` or ``P0``-``P3`` label."""
     for label in labels:
-        match = _PRIORITY_LABEL.match(label.strip().lower())
-        priority = PRIORITIES.get((match.group(1) or match.group(2)).strip()) if match else None
+        priority = _lookup(_context(ctx).priority_map, label)
+        if not priority:
+            match = _PRIORITY_LABEL.match(label.strip().lower())
+            priority = PRIORITIES.get((match.group(1) or match.group(2)).strip()) if match else None
         if priority:
             return priority
     return None
+
+
+def _lookup(table: Mapping[str, str], value: str) -> str | None:
+    """Return ``table[value]`` compared case-insensitively, or None."""
+    key = value.strip().lower()
+    return next((canonical for native, canonical in table.items() if native.lower() == key), None)
+
+
+def _context(ctx: ReadContext | None) -> ReadContext:
+    return ctx if ctx is not None else ReadContext("", "")
+
+
+def _result(result: ReadResult | None) -> ReadResult:
+    return result if result is not None else ReadResult()
 
 
 def _labels(value: Any) -> list[str]:

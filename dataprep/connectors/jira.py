@@ -12,9 +12,7 @@ A single issue object (``GET /rest/api/2/issue/KEY``) is read as a page of one.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,6 @@ from dataprep.connectors.base import (
 )
 from dataprep.connectors.refs import collect_links
 from dataprep.text.markup import adf_to_markdown, jira_wiki_to_markdown
-
-log = logging.getLogger(__name__)
 
 # Resolutions that close an issue without doing it; Jira puts them under the "done" category.
 WONT_DO_RESOLUTIONS = frozenset(
@@ -71,6 +67,22 @@ PRIORITIES = {
 
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
+    """Return the records of one Jira file: a REST search page (``.json``), a CSV "all fields"
+    export (``.csv``) or an XML (RSS) export (``.xml``); ``ctx.format`` overrides the extension."""
+    kind = ctx.format or path.suffix.lower().lstrip(".")
+    # Imported here: the export readers reuse this module's vocabulary, so they import it.
+    if kind == "csv":
+        from dataprep.connectors import jira_csv
+
+        return jira_csv.read_file(path, ctx)
+    if kind == "xml":
+        from dataprep.connectors import jira_xml
+
+        return jira_xml.read_file(path, ctx)
+    return read_json(path, ctx)
+
+
+def read_json(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one Jira search-response file; bad issues are quarantined."""
     result = ReadResult()
     try:
@@ -78,19 +90,14 @@ def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     except InputError as error:
         result.quarantined(ctx, error.where, error.reason, str(error))
         return result
-    unknown_statuses: Counter[str] = Counter()
     for where, issue in items:
         try:
-            record = _issue_record(issue, ctx, unknown_statuses)
+            seen = ReadResult()  # values of a quarantined item are not counted
+            record = _issue_record(issue, ctx, seen)
+            result.unmapped.update(seen.unmapped)
             result.records.append({**record, "origin": f"{ctx.origin}{where}"})
         except InputError as error:
             result.quarantined(ctx, where, error.reason, str(error))
-    if unknown_statuses:
-        log.warning(
-            "%s: unknown Jira statuses read as 'open' (add them to STATUS_NAMES): %s",
-            ctx.origin,
-            dict(unknown_statuses),
-        )
     return result
 
 
@@ -106,7 +113,7 @@ def _issues(data: Any) -> list[tuple[str, Any]]:
     )
 
 
-def _issue_record(issue: Any, ctx: ReadContext, unknown_statuses: Counter[str]) -> dict[str, Any]:
+def _issue_record(issue: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
     """Return one issue as a record row; raise ``InputError`` naming a missing or bad field."""
     key, fields = _key_and_fields(issue)
     summary = fields.get("summary")
@@ -114,10 +121,6 @@ def _issue_record(issue: Any, ctx: ReadContext, unknown_statuses: Counter[str]) 
         raise InputError("fields.summary: missing")
     body = _markup(fields.get("description"), "fields.description")
     comments = _comments(fields)
-    status = canonical_status(fields.get("status"), fields.get("resolution"))
-    if status is None:
-        unknown_statuses[str(dig(fields, "status", "name"))] += 1
-        status = "open"
     return {
         "record_id": f"jira:{key}",
         "source": "jira",
@@ -126,9 +129,9 @@ def _issue_record(issue: Any, ctx: ReadContext, unknown_statuses: Counter[str]) 
         "key": key,
         "title": summary,
         "body": body,
-        "status": status,
-        "issue_type": canonical_issue_type(dig(fields, "issuetype", "name")),
-        "priority": canonical_priority(dig(fields, "priority", "name")),
+        "status": canonical_status(fields.get("status"), fields.get("resolution"), ctx, result),
+        "issue_type": canonical_issue_type(dig(fields, "issuetype", "name"), ctx, result),
+        "priority": canonical_priority(dig(fields, "priority", "name"), ctx, result),
         "labels": [label for label in _list(fields.get("labels")) if isinstance(label, str)],
         "components": _names(fields.get("components")),
         "fix_versions": _names(fields.get("fixVersions")),
@@ -159,26 +162,51 @@ def _key_and_fields(issue: Any) -> tuple[str, dict[str, Any]]:
     return key, fields
 
 
-def canonical_status(status: Any, resolution: Any) -> str | None:
-    """Return the canonical status of a Jira status and resolution, or None if unrecognised."""
+def canonical_status(
+    status: Any,
+    resolution: Any,
+    ctx: ReadContext | None = None,
+    result: ReadResult | None = None,
+) -> str | None:
+    """Return the canonical status of a Jira status and resolution, or None if unrecognised.
+
+    A won't-do resolution (Duplicate, Won't Fix, ...) wins; then the config's ``status_map``
+    by status name; then the status category; then the status name (``STATUS_NAMES``).
+    """
     if _norm(dig(resolution, "name")) in WONT_DO_RESOLUTIONS:
         return "wont_do"
-    category = dig(status, "statusCategory", "key")
-    if category in STATUS_CATEGORIES:
-        return STATUS_CATEGORIES[category]
-    return STATUS_NAMES.get(_norm(dig(status, "name")))
-
-
-def canonical_issue_type(name: Any) -> str | None:
-    """Return the canonical issue type of a Jira issue type name; ``other`` if unknown."""
+    name = dig(status, "name")
+    category = STATUS_CATEGORIES.get(dig(status, "statusCategory", "key"))
     if not isinstance(name, str) or not name.strip():
+        return category
+    defaults = {name: category} if category else STATUS_NAMES
+    return _context(ctx).canonical("status", name, defaults, _result(result))
+
+
+def canonical_issue_type(
+    name: Any, ctx: ReadContext | None = None, result: ReadResult | None = None
+) -> str | None:
+    """Return the canonical issue type of a Jira issue type name; ``other`` if unknown."""
+    if not isinstance(name, str):
         return None
-    return ISSUE_TYPES.get(_norm(name), "other")
+    return _context(ctx).canonical("issue_type", name, ISSUE_TYPES, _result(result), "other")
 
 
-def canonical_priority(name: Any) -> str | None:
+def canonical_priority(
+    name: Any, ctx: ReadContext | None = None, result: ReadResult | None = None
+) -> str | None:
     """Return the canonical priority of a Jira priority name, or None if missing or unknown."""
-    return PRIORITIES.get(_norm(name))
+    if not isinstance(name, str):
+        return None
+    return _context(ctx).canonical("priority", name, PRIORITIES, _result(result))
+
+
+def _context(ctx: ReadContext | None) -> ReadContext:
+    return ctx if ctx is not None else ReadContext("", "")
+
+
+def _result(result: ReadResult | None) -> ReadResult:
+    return result if result is not None else ReadResult()
 
 
 def _norm(name: Any) -> str:

@@ -1,6 +1,7 @@
-"""Tracker markup to Markdown: Jira wiki markup and Atlassian Document Format (ADF).
+"""Tracker markup to Markdown: Jira wiki markup, Atlassian Document Format (ADF) and HTML.
 
-Jira wiki markup goes through ``jira2markdown`` (a maintained pyparsing grammar). ADF uses the
+Jira wiki markup goes through ``jira2markdown`` (a maintained pyparsing grammar); HTML (Jira RSS
+exports, Azure DevOps fields) through ``markdownify`` (see ``html_to_markdown``). ADF uses the
 small converter below: the PyPI candidates did not fit (``adflux`` needs panflute, typer,
 structlog and jsonschema; ``pyadf`` is an alpha Rust build that raises on unknown nodes and
 mis-indents nested ordered lists; ``adftotxt`` gives plain text and was last released in 2021).
@@ -91,6 +92,61 @@ def _fence_marker(line: str) -> str:
 
 def _unify_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+# "language-python" (Markdown renderers, Azure DevOps), "code-java" (Jira's code panels), "lang-x".
+_CODE_CLASS = re.compile(r"^(?:language|code|lang)-([\w+#.-]+)$")
+
+
+def html_to_markdown(html: str) -> str:
+    """Return HTML (Jira RSS descriptions and comments, Azure DevOps fields) as tidy Markdown.
+
+    Uses ``markdownify`` (BeautifulSoup underneath, released regularly). Compared with
+    ``html2text`` on Jira and Azure DevOps HTML it keeps code blocks fenced (html2text indents
+    them and loses the language), writes real pipe tables and nested lists with ``-``, and
+    drops ``<script>``/``<style>``. Underscores and asterisks are not escaped: the text is read
+    by models and people, and ``snake\\_case`` in every identifier would be noise. Never raises:
+    HTML nested too deeply for the converter keeps its plain text.
+    """
+    if not html or not html.strip():
+        return ""
+    from markdownify import markdownify  # imported here: only HTML sources need bs4
+
+    try:
+        converted = markdownify(
+            html,
+            heading_style="ATX",
+            bullets="-",
+            escape_underscores=False,
+            escape_asterisks=False,
+            code_language_callback=_code_language,
+        )
+    except RecursionError:
+        log.warning("HTML nested too deeply; kept its plain text")
+        converted = _html_text(html)
+    return tidy_markdown(converted.replace("\xa0", " "))
+
+
+def _code_language(element: Any) -> str | None:
+    """Return the language named by a ``<pre>`` or its ``<code>`` child's class, if any."""
+    code = element.find("code")
+    for node in (element, code):
+        for name in (node.get("class") or []) if node is not None else []:
+            match = _CODE_CLASS.match(name)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _html_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    try:
+        return BeautifulSoup(html, "html.parser").get_text("\n")
+    except RecursionError:
+        return re.sub(r"<[^>]*>", " ", html)
 
 
 # --- ADF ---------------------------------------------------------------------------------------
