@@ -31,7 +31,8 @@ class UserError(click.ClickException):
 
 
 @click.group(
-    epilog="Example:\n\n\b\n  dataprep build --config dataprep.yaml\n  dataprep validate out/"
+    epilog="Example:\n\n\b\n  dataprep build --config dataprep.yaml\n  dataprep pull"
+    "\n  dataprep validate out/"
 )
 @click.option("--debug", is_flag=True, help="Show debug logs and stack traces.")
 @click.pass_context
@@ -52,14 +53,21 @@ def main(ctx: click.Context, debug: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Build config (default: ./dataprep.yaml).",
 )
+@click.option("--pull", "pull_first", is_flag=True, help="Pull the API sources first.")
 @click.pass_context
-def build(ctx: click.Context, config_path: Path | None) -> None:
-    """Read the sources, clean, dedup, gate and write pairs to the output folder."""
+def build(ctx: click.Context, config_path: Path | None, pull_first: bool) -> None:
+    """Read the sources, clean, dedup, gate and write pairs to the output folder.
+
+    API sources are read from the snapshots `dataprep pull` saved; the build itself never
+    touches the network.
+    """
     from dataprep.pipeline import BuildFailed
     from dataprep.pipeline import build as run_build
 
     try:
         cfg = load_config(config_path)
+        if pull_first:
+            _pull(ctx, cfg, [])
         result = run_build(cfg)
     except BuildFailed as failed:
         _print_ledger(failed.result.ledger.to_list())
@@ -83,6 +91,50 @@ def build(ctx: click.Context, config_path: Path | None) -> None:
         f"[bold green]built[/] {counts['pairs']} pairs from {counts['records']} records "
         f"({counts['quarantined']} quarantined) -> {result.output_dir}"
     )
+
+
+@main.command(
+    epilog="Example:\n\n\b\n  export JIRA_TOKEN=...\n  dataprep pull\n"
+    "  dataprep pull --source acme-jira"
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Build config (default: ./dataprep.yaml).",
+)
+@click.option("--source", "names", multiple=True, help="Pull only this source (repeatable).")
+@click.pass_context
+def pull(ctx: click.Context, config_path: Path | None, names: tuple[str, ...]) -> None:
+    """Fetch the API sources into snapshots under .dataprep/snapshots (incremental)."""
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as err:
+        _user_error(ctx, err)
+    _pull(ctx, cfg, list(names))
+
+
+def _pull(ctx: click.Context, cfg, names: list[str]) -> None:
+    from dataprep.connectors.http import PullError
+    from dataprep.pull import pull as run_pull
+
+    if not any(src.url for src in cfg.sources):
+        console.print("no API sources in the config; nothing to pull")
+        return
+    try:
+        summaries = run_pull(cfg, names or None)
+    except PullError as err:
+        if ctx.find_root().obj.get("debug"):
+            raise
+        err_console.print(f"[bold red]pull failed:[/] {err}", soft_wrap=True)
+        sys.exit(1)
+    for s in summaries:
+        resumed = " (resumed)" if s.resumed else ""
+        invalid = f", {s.invalid} invalid" if s.invalid else ""
+        console.print(
+            f"pulled {s.source}: run {s.run}{resumed}, {s.pages} pages, {s.items} items"
+            f"{invalid}; cursor {s.cursor}"
+        )
 
 
 @main.command(epilog="Example:\n\n\b\n  dataprep validate out/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,8 @@ def read_sources(cfg: Config) -> SourceInputs:
                 fields=src.fields,
             )
             result = CONNECTORS[src.type](path, ctx)
+            if path.suffix == ".invalid":
+                _name_the_url(result, path)
             total.extend(result)
             files.append(
                 {
@@ -186,6 +189,16 @@ def read_stage(read: ReadResult) -> StageResult:
         dropped, "read", pl.lit("read:duplicate-id"), pl.format("older copy from {}", "origin")
     )
     return StageResult(kept, pl.concat([skipped, duplicates]))
+
+
+def _name_the_url(result: ReadResult, page: Path) -> None:
+    """Add the URL a page that was not JSON came from (kept in the snapshot's state)."""
+    state_path = page.parent.parent / "state.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    url = state.get("invalid", {}).get(page.name, {}).get("url")
+    if url:
+        for item in result.quarantine:
+            item["error"] = f"{item['error']}; fetched from {url}"
 
 
 def _run(ledger: Ledger, name: str, frame: pl.DataFrame, stage) -> StageResult:
