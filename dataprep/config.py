@@ -19,7 +19,16 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import yaml
 
 CONFIG_NAME = "dataprep.yaml"
-SOURCE_TYPES = ("jira", "github", "gitlab", "linear", "azure_devops", "changelog", "generic")
+SOURCE_TYPES = (
+    "jira",
+    "github",
+    "github_release",
+    "gitlab",
+    "linear",
+    "azure_devops",
+    "changelog",
+    "generic",
+)
 FILE_FORMATS = ("json", "jsonl", "csv", "xml")
 VOCABULARY_FIELDS = {"status_map": "status", "type_map": "issue_type", "priority_map": "priority"}
 TASKS = ("issue_to_title", "triage", "release_notes")

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 # Source type -> module in this package (imported when that type is pulled).
 PULLERS: dict[str, str] = {
     "github": "github",
+    "github_release": "github_release",
     "jira": "jira",
     "gitlab": "gitlab",
     "linear": "linear",
