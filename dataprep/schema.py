@@ -45,6 +45,11 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "released_at": UTC_DATETIME,
     "comments": pl.List(COMMENT),
     "links": pl.List(pl.String),
+    # The tracker itself marks the item a duplicate (a resolution, a state reason, a link);
+    # free ground truth for dedup. ``duplicate_of`` is the original's key, spelled as in
+    # ``links``, when the tracker names it.
+    "is_duplicate": pl.Boolean,
+    "duplicate_of": pl.String,
     "url": pl.String,
     "origin": pl.String,
 }
@@ -78,7 +83,8 @@ class SchemaError(ValueError):
 
 
 def records_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    """Return a frame with exactly ``RECORD_SCHEMA``: missing keys null, lists empty, not null."""
+    """Return a frame with exactly ``RECORD_SCHEMA``: missing keys null, lists empty and
+    ``is_duplicate`` false, not null."""
     rows = list(rows)
     for i, row in enumerate(rows):
         unknown = set(row) - set(RECORD_SCHEMA)
@@ -129,6 +135,8 @@ def _normalise_value(name: str, value: Any) -> Any:
                 for c in value
             ]
         return [str(v) for v in value if v is not None]
+    if name == "is_duplicate":
+        return bool(value)
     if RECORD_SCHEMA[name] == UTC_DATETIME:
         return _utc(value)
     return value

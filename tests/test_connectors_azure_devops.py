@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,8 @@ BASE = {
     "project": "Fabrikam",
     "fix_versions": [],
     "comments": [],
+    "is_duplicate": False,
+    "duplicate_of": None,
     "url": None,
 }
 
@@ -119,6 +122,8 @@ EXPECTED_BATCH = [
             },
         ],
         "links": ["Fabrikam/480"],
+        "is_duplicate": True,
+        "duplicate_of": "Fabrikam/480",
         "url": "https://dev.azure.com/fabrikam/Fabrikam/_workitems/edit/500",
         "origin": "data/azure_devops_workitems.json:$.value[0]",
     },
@@ -170,6 +175,34 @@ def test_workitemsbatch_page_maps_to_exact_records_with_embedded_comments():
 
     assert result.records == EXPECTED_BATCH
     check_records(records_frame(result.records))
+
+
+def test_duplicate_reason_and_duplicate_of_link_mark_a_duplicate_the_forward_end_does_not(tmp_path):
+    def item(number: int, reason: str | None, rel: str, target: int) -> dict:
+        url = f"https://dev.azure.com/fabrikam/_apis/wit/workItems/{target}"
+        fields = {"System.TeamProject": "Fabrikam", "System.Title": "x", "System.Reason": reason}
+        return {"id": number, "fields": fields, "relations": [{"rel": rel, "url": url}]}
+
+    page = {
+        "value": [
+            item(7, "Duplicate", "System.LinkTypes.Duplicate-Reverse", 3),  # "Duplicate Of" 3
+            item(3, "Fixed", "System.LinkTypes.Duplicate-Forward", 7),  # has the duplicate 7
+        ]
+    }
+    text = "ID,Title,State,Reason,Area Path\n9,y,Closed,Duplicate,Fabrikam\n"
+
+    batch = read(write(tmp_path, "p.json", json.dumps(page))).records
+    [from_csv] = read(write(tmp_path, "q.csv", text)).records
+
+    assert [(r["key"], r["is_duplicate"], r["duplicate_of"], r["links"]) for r in batch] == [
+        ("7", True, "Fabrikam/3", ["Fabrikam/3"]),
+        ("3", False, None, ["Fabrikam/7"]),
+    ]
+    assert (from_csv["status"], from_csv["is_duplicate"], from_csv["duplicate_of"]) == (
+        "wont_do",
+        True,
+        None,
+    )
 
 
 def test_work_item_with_a_bad_date_is_quarantined_naming_the_field():

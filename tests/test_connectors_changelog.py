@@ -30,6 +30,8 @@ def release(version: str, **fields) -> dict:
         "key": version,
         "version": version,
         "title": f"acme-web {version}",
+        "is_duplicate": False,
+        "duplicate_of": None,
         **fields,
     }
 

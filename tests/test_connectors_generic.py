@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,8 @@ EXPECTED_JSON = [
             },
         ],
         "links": ["#99"],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "origin": "data/generic_issues.json:$.issues[0]",
     },
     {
@@ -101,6 +104,8 @@ EXPECTED_JSON = [
         "updated_at": None,
         "comments": [],
         "links": [],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "origin": "data/generic_issues.json:$.issues[1]",
     },
 ]
@@ -167,6 +172,8 @@ def test_csv_columns_map_and_a_row_without_title_is_quarantined_by_line():
             "labels": ["hw", "office"],
             "created_at": datetime(2024, 3, 5, 9, 14, tzinfo=UTC),
             "links": [],
+            "is_duplicate": False,
+            "duplicate_of": None,
             "origin": "data/generic_issues.csv:2",
         }
     ]
@@ -206,6 +213,33 @@ def test_object_where_text_is_expected_names_the_path_to_use(tmp_path):
         "status (status): expected a text value, got dict;"
         " map a path to a text inside it, such as $.status.name"
     )
+
+
+def test_duplicate_columns_map_from_flags_and_texts_and_a_bad_flag_is_quarantined(tmp_path):
+    items = [
+        {"id": 1, "t": "x", "dup": True, "of": "PRJ-7"},
+        {"id": 2, "t": "x", "dup": "Duplicate"},
+        {"id": 3, "t": "x", "dup": "no", "of": 9},
+        {"id": 4, "t": "x", "dup": 0},
+        {"id": 5, "t": "x"},
+        {"id": 6, "t": "x", "dup": "Fixed"},
+    ]
+    fields = {"key": "id", "title": "t", "is_duplicate": "dup", "duplicate_of": "of"}
+
+    result = read(write(tmp_path, "i.json", json.dumps(items)), fields=fields)
+
+    assert [(r["key"], r["is_duplicate"], r["duplicate_of"]) for r in result.records] == [
+        ("1", True, "PRJ-7"),
+        ("2", True, None),
+        ("3", True, "9"),  # naming an original makes it a duplicate whatever the flag says
+        ("4", False, None),
+        ("5", False, None),
+    ]
+    assert result.records[0]["links"] == ["PRJ-7"]
+    [entry] = result.quarantine
+    assert entry["error"] == "is_duplicate (dup): expected true or false (yes/no, 1/0), got 'Fixed'"
+    frame = records_frame(result.records + [{"record_id": "other:1", "is_duplicate": None}])
+    assert frame["is_duplicate"].to_list() == [True, True, True, False, False, False]
 
 
 def test_mapped_record_id_is_used_as_is(tmp_path):

@@ -55,6 +55,8 @@ EXPECTED = [
             },
         ],
         "links": ["ACME-12", "acme/api#7", "acme/widgets#44"],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": "https://github.com/acme/widgets/issues/45",
         "origin": "data/issues.json:$[0]",
     },
@@ -78,6 +80,8 @@ EXPECTED = [
         "resolved_at": datetime(2024, 1, 20, 12, 0, tzinfo=UTC),
         "comments": [],
         "links": [],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": "https://github.com/acme/widgets/issues/46",
         "origin": "data/issues.json:$[1]",
     },
@@ -101,6 +105,8 @@ EXPECTED = [
         "resolved_at": datetime(2024, 1, 6, tzinfo=UTC),
         "comments": [],
         "links": ["acme/widgets#45"],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": "https://github.com/acme/widgets/issues/48",
         "origin": "data/issues.json:$[3]",
     },
@@ -388,9 +394,41 @@ def test_gh_cli_json_output_maps_to_the_same_record_as_rest(tmp_path):
             },
         ],
         "links": ["acme/widgets#40", "acme/widgets#44"],
+        "is_duplicate": True,
+        "duplicate_of": "acme/widgets#40",
         "url": "https://github.com/acme/widgets/issues/45",
         "origin": "data/issues.json:$[0]",
     }
+
+
+def test_duplicate_state_reason_label_and_duplicate_of_line_mark_duplicates(tmp_path):
+    def issue(number: int, **fields) -> dict:
+        url = f"https://api.github.com/repos/acme/widgets/issues/{number}"
+        return {"number": number, "title": "x", "url": url, "state": "open", **fields}
+
+    def comment(day: int, body: str) -> dict:
+        return {"user": {"login": "u"}, "created_at": f"2024-02-0{day}T09:00:00Z", "body": body}
+
+    items = [
+        issue(1, state="closed", state_reason="duplicate"),
+        issue(2, labels=[{"name": "Duplicate"}]),
+        issue(3, body="Duplicate of #1"),
+        issue(4, comments=[comment(2, "duplicate of acme/web#9"), comment(1, "Duplicate of #1")]),
+        issue(5, comments=[comment(1, "DUPLICATE OF https://github.com/acme/api/issues/7")]),
+        issue(6, body="This is not a duplicate of #1, see #2."),
+    ]
+
+    result = read(write(tmp_path, json.dumps(items)))
+
+    assert [(r["key"], r["is_duplicate"], r["duplicate_of"]) for r in result.records] == [
+        ("#1", True, None),
+        ("#2", True, None),
+        ("#3", True, "acme/widgets#1"),
+        ("#4", True, "acme/web#9"),
+        ("#5", True, "acme/api#7"),
+        ("#6", False, None),
+    ]
+    assert all(r["duplicate_of"] in r["links"] for r in result.records if r["duplicate_of"])
 
 
 def test_registry_reads_github_files_with_this_connector():

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,13 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-BASE = {"source": "gitlab", "kind": "issue", "project": "acme/platform/web"}
+BASE = {
+    "source": "gitlab",
+    "kind": "issue",
+    "project": "acme/platform/web",
+    "is_duplicate": False,
+    "duplicate_of": None,
+}
 
 EXPECTED = [
     {
@@ -72,6 +79,8 @@ EXPECTED = [
         "resolved_at": datetime(2017, 9, 16, 8, 0, tzinfo=UTC),
         "comments": [],
         "links": ["acme/platform/web#12"],
+        "is_duplicate": True,
+        "duplicate_of": "acme/platform/web#12",
         "url": "https://gitlab.com/acme/platform/web/-/issues/13",
         "origin": "data/issues.json:$[1]",
     },
@@ -90,6 +99,30 @@ def test_system_notes_are_not_comments_but_a_duplicate_note_is_a_link_and_wont_d
 
     assert "added ~ci label" not in [c["body"] for c in first["comments"]]
     assert (duplicate["status"], duplicate["links"]) == ("wont_do", ["acme/platform/web#12"])
+    assert (duplicate["is_duplicate"], duplicate["duplicate_of"]) == (True, "acme/platform/web#12")
+
+
+def test_latest_duplicate_note_names_the_original_and_the_reverse_note_does_not(tmp_path):
+    def note(day: int, body: str) -> dict:
+        return {"body": body, "system": True, "created_at": f"2024-02-0{day}T09:00:00Z"}
+
+    notes = [  # newest first, as the API lists them
+        note(3, "marked this issue as a duplicate of acme/other#4"),
+        note(2, "marked #30 as a duplicate of this issue"),
+        note(1, "marked this issue as a duplicate of #12"),
+    ]
+    text = json.dumps(
+        [
+            {"iid": 20, "title": "x", "state": "closed", "notes": notes},
+            {"iid": 30, "title": "y", "state": "opened", "notes": [note(2, notes[1]["body"])]},
+        ]
+    )
+
+    [duplicate, original] = read(write(tmp_path, text), project="acme/web").records
+
+    assert (duplicate["is_duplicate"], duplicate["duplicate_of"]) == (True, "acme/other#4")
+    assert duplicate["links"] == ["acme/other#4", "acme/web#12"]
+    assert (original["is_duplicate"], original["duplicate_of"]) == (False, None)
 
 
 def test_issue_with_a_bad_date_is_quarantined_naming_the_field():

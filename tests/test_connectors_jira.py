@@ -56,6 +56,8 @@ EXPECTED = [
             },
         ],
         "links": ["ACME-3", "ACME-7", "OPS-9", "acme/web#45"],
+        "is_duplicate": True,
+        "duplicate_of": "ACME-3",
         "url": "https://acme.atlassian.net/browse/ACME-12",
         "origin": "data/jira.json:$.issues[0]",
     },
@@ -86,6 +88,8 @@ EXPECTED = [
             }
         ],
         "links": [],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": "https://acme.atlassian.net/browse/ACME-13",
         "origin": "data/jira.json:$.issues[1]",
     },
@@ -110,6 +114,8 @@ EXPECTED = [
         "resolved_at": None,
         "comments": [],
         "links": [],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": None,
         "origin": "data/jira.json:$.issues[2]",
     },
@@ -232,6 +238,31 @@ def test_parent_and_subtask_keys_are_links_and_the_own_key_is_not(tmp_path):
     [record] = read(write(tmp_path, '{"issues": [' + issue + "]}")).records
 
     assert record["links"] == ["A-1", "A-6"]
+
+
+def test_duplicate_resolution_and_outward_duplicate_link_mark_a_duplicate_inward_does_not(tmp_path):
+    duplicate = (
+        '{"type": {"name": "Duplicate", "inward": "is duplicated by", "outward": "duplicates"}'
+    )
+    issues = [
+        '{"key": "A-2", "fields": {"summary": "x", "resolution": {"name": "Duplicate"}}}',
+        '{"key": "A-3", "fields": {"summary": "x", "issuelinks": ['
+        + duplicate
+        + ', "outwardIssue": {"key": "A-1"}}]}}',
+        '{"key": "A-1", "fields": {"summary": "x", "issuelinks": ['
+        + duplicate
+        + ', "inwardIssue": {"key": "A-3"}}]}}',
+    ]
+
+    result = read(write(tmp_path, '{"issues": [' + ", ".join(issues) + "]}"))
+
+    assert [
+        (r["key"], r["is_duplicate"], r["duplicate_of"], r["links"]) for r in result.records
+    ] == [
+        ("A-2", True, None, []),
+        ("A-3", True, "A-1", ["A-1"]),
+        ("A-1", False, None, ["A-3"]),
+    ]
 
 
 def test_unknown_values_are_null_or_other_and_counted_as_unmapped(tmp_path):

@@ -17,7 +17,14 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-BASE = {"source": "jira", "kind": "issue", "project": "ACME", "url": None}
+BASE = {
+    "source": "jira",
+    "kind": "issue",
+    "project": "ACME",
+    "is_duplicate": False,
+    "duplicate_of": None,
+    "url": None,
+}
 
 EXPECTED = [
     {
@@ -73,6 +80,8 @@ EXPECTED = [
         "resolved_at": datetime(2024, 3, 6, 9, 0, tzinfo=UTC),
         "comments": [],
         "links": ["ACME-21"],
+        "is_duplicate": True,
+        "duplicate_of": "ACME-21",
         "origin": "data/jira.csv:9",
     },
     {
@@ -106,10 +115,24 @@ def test_all_fields_export_with_repeated_columns_maps_to_exact_records():
     check_records(records_frame(result.records))
 
 
-def test_duplicate_resolution_is_wont_do_and_the_duplicate_link_is_kept():
-    [_, duplicate, _] = read(FIXTURES / "jira_export.csv").records
+def test_duplicate_resolution_is_wont_do_and_the_duplicate_link_names_the_original():
+    [original, duplicate, _] = read(FIXTURES / "jira_export.csv").records
 
     assert (duplicate["status"], duplicate["links"]) == ("wont_do", ["ACME-21"])
+    assert (duplicate["is_duplicate"], duplicate["duplicate_of"]) == (True, "ACME-21")
+    assert (original["is_duplicate"], original["duplicate_of"]) == (False, None)
+
+
+def test_inward_duplicate_link_does_not_make_the_issue_a_duplicate(tmp_path):
+    text = "Issue key,Summary,Resolution,Inward issue link (Duplicate)\nA-1,x,Fixed,A-2\n"
+
+    [record] = read(write(tmp_path, text)).records
+
+    assert (record["is_duplicate"], record["duplicate_of"], record["links"]) == (
+        False,
+        None,
+        ["A-2"],
+    )
 
 
 def test_rows_missing_a_summary_or_with_a_bad_date_are_quarantined_by_line():

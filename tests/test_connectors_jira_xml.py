@@ -54,6 +54,8 @@ EXPECTED = [
             },
         ],
         "links": ["ACME-12", "ACME-3", "ACME-40"],
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": "https://jira.acme.test/browse/ACME-31",
         "origin": "data/jira.xml:$.rss.channel.item[0]",
     },
@@ -78,6 +80,8 @@ EXPECTED = [
         "resolved_at": datetime(2023, 7, 28, 1, 0, 52, tzinfo=UTC),
         "comments": [],
         "links": [],
+        "is_duplicate": True,
+        "duplicate_of": None,
         "url": "https://jira.acme.test/browse/ACME-40",
         "origin": "data/jira.xml:$.rss.channel.item[1]",
     },
@@ -127,6 +131,23 @@ def test_xml_that_is_not_rss_is_quarantined_as_unexpected_shape(tmp_path):
     [entry] = read(write(tmp_path, "<changes><change/></changes>")).quarantine
 
     assert entry["reason"] == "parse:unexpected-shape"
+
+
+def test_outward_duplicate_link_names_the_original_and_inward_links_do_not(tmp_path):
+    links = (
+        '<issuelinks><issuelinktype id="10002"><name>Duplicate</name>'
+        '<outwardlinks description="duplicates"><issuelink><issuekey id="1">A-1</issuekey>'
+        '</issuelink></outwardlinks><inwardlinks description="is duplicated by"><issuelink>'
+        '<issuekey id="9">A-9</issuekey></issuelink></inwardlinks></issuelinktype></issuelinks>'
+    )
+    text = f"<rss><channel><item><key>A-5</key><summary>x</summary>{links}</item></channel></rss>"
+
+    [record] = read(write(tmp_path, text)).records
+    [inward_only, resolved] = read(FIXTURES / "jira_export.xml").records
+
+    assert (record["is_duplicate"], record["duplicate_of"]) == (True, "A-1")
+    assert (inward_only["is_duplicate"], inward_only["duplicate_of"]) == (False, None)
+    assert (resolved["is_duplicate"], resolved["duplicate_of"]) == (True, None)
 
 
 def test_config_map_overrides_status_category(tmp_path):

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-BASE = {"source": "linear", "kind": "issue", "comments": [], "url": None}
+BASE = {
+    "source": "linear",
+    "kind": "issue",
+    "comments": [],
+    "is_duplicate": False,
+    "duplicate_of": None,
+    "url": None,
+}
 
 EXPECTED_CSV = [
     {
@@ -56,6 +64,7 @@ EXPECTED_CSV = [
         "updated_at": datetime(2024, 3, 6, 10, 0, tzinfo=UTC),
         "resolved_at": datetime(2024, 3, 6, 10, 0, tzinfo=UTC),
         "links": ["ENG-120"],
+        "is_duplicate": True,
         "origin": "data/linear_export.csv:9",
     },
     {
@@ -109,6 +118,8 @@ EXPECTED_PAGE = [
             },
         ],
         "links": ["ENG-101", "ENG-12"],
+        "is_duplicate": True,
+        "duplicate_of": "ENG-101",
         "url": "https://linear.app/acme/issue/ENG-130/sync-stalls-offline",
         "origin": "data/linear_page.json:$.data.issues.nodes[0]",
     },
@@ -169,6 +180,34 @@ def test_graphql_page_maps_to_exact_records_with_comments_in_time_order():
 
     assert result.records == EXPECTED_PAGE
     check_records(records_frame(result.records))
+
+
+def test_own_duplicate_relation_names_the_original_and_an_inverse_one_does_not(tmp_path):
+    nodes = [
+        {
+            "identifier": "ENG-2",
+            "title": "x",
+            "relations": {"nodes": [{"type": "related", "relatedIssue": {"identifier": "ENG-3"}}]},
+            "inverseRelations": {
+                "nodes": [{"type": "duplicate", "issue": {"identifier": "ENG-4"}}]
+            },
+        },
+        {
+            "identifier": "ENG-4",
+            "title": "y",
+            "state": {"name": "Duplicate", "type": "canceled"},
+            "relations": {
+                "nodes": [{"type": "duplicate", "relatedIssue": {"identifier": "ENG-2"}}]
+            },
+        },
+    ]
+
+    result = read(write(tmp_path, "page.json", json.dumps({"nodes": nodes})))
+
+    assert [(r["key"], r["is_duplicate"], r["duplicate_of"]) for r in result.records] == [
+        ("ENG-2", False, None),
+        ("ENG-4", True, "ENG-2"),
+    ]
 
 
 def test_graphql_node_with_a_bad_date_is_quarantined_naming_the_field():

@@ -21,7 +21,7 @@ first non-empty one is the title.
                  "System.Tags": "auth; web", "Microsoft.VSTS.Common.Priority": 1,
                  "System.CreatedDate": ISO, "System.ChangedDate": ISO,
                  "Microsoft.VSTS.Common.ClosedDate": ISO, "System.AreaPath": "Fabrikam\\\\Web"},
-      "relations": [{"rel": "System.LinkTypes.Duplicate-Forward", "url": ".../workItems/7"}],
+      "relations": [{"rel": "System.LinkTypes.Duplicate-Reverse", "url": ".../workItems/7"}],
       "comments": [{"text": HTML, "createdBy": {"displayName": ...}, "createdDate": ISO}]}]}
 
 ``record_id`` is ``azure_devops:<project>/<id>``: work item ids are unique within an
@@ -29,8 +29,9 @@ organisation, but the organisation is in neither the CSV nor the fields, while t
 in both (``System.TeamProject``, ``Team Project`` or the first part of the area path), so one
 item read from an export and from the API gets the same id. Linked work items become
 ``<project>/<id>`` links, and so do ``#id`` mentions in the text. A bug's repro steps stand in
-for its description when that is empty. HTML becomes Markdown; ``"Name <email>"`` people keep
-their name only.
+for its description when that is empty. The reason ``Duplicate`` makes an item a duplicate,
+and its "Duplicate Of" link (``Duplicate-Reverse``) names the original. HTML becomes Markdown;
+``"Name <email>"`` people keep their name only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from dataprep.connectors.base import (
     ReadResult,
     decode_text,
     dig,
+    duplicate_columns,
     load_json,
 )
 from dataprep.connectors.generic import csv_rows, field_datetime_any
@@ -102,6 +104,10 @@ _EMAIL = re.compile(r"\s*<[^<>@\s]+@[^<>\s]+>\s*$")
 _WORK_ITEM_URL = re.compile(r"/_apis/wit/workItems/(\d+)$", re.IGNORECASE)
 _TITLE_LEVEL = re.compile(r"^Title \d+$")
 _CLOUD_ORG = re.compile(r"^(https://dev\.azure\.com/[^/]+)/")
+# The "Duplicate Of" end of the Duplicate link type, on the duplicate and pointing at the
+# original. The Forward end is shown as "Duplicate": the original pointing at its duplicate.
+# (learn.microsoft.com/azure/devops/boards/queries/link-type-reference, "Duplicate-Duplicate of")
+DUPLICATE_OF_REL = "System.LinkTypes.Duplicate-Reverse"
 
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
@@ -195,6 +201,10 @@ def _record(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
         "resolved_at": closed or resolved if status in ("done", "wont_do") else None,
         "comments": comments,
         "links": _links(item, [title, body, *(c["body"] for c in comments)], project, number),
+        **duplicate_columns(
+            isinstance(reason, str) and reason.strip().lower() == "duplicate",
+            _duplicate_of(item.get("relations"), project),
+        ),
         "url": _web_url(item, project, number),
     }
 
@@ -249,13 +259,24 @@ def _links(item: dict[str, Any], texts: list[str | None], project: str, number: 
 
 
 def _related(relations: Any, project: str) -> list[str]:
-    links = []
+    return [f"{project}/{number}" for rel, number in _work_item_relations(relations)]
+
+
+def _duplicate_of(relations: Any, project: str) -> str | None:
+    """Return ``project/id`` of the work item a "Duplicate Of" link points at, or None."""
+    numbers = [n for rel, n in _work_item_relations(relations) if rel == DUPLICATE_OF_REL]
+    return f"{project}/{numbers[0]}" if numbers else None
+
+
+def _work_item_relations(relations: Any) -> list[tuple[str, str]]:
+    """Return (link type, work item id) of the links to other work items."""
+    found = []
     for relation in relations if isinstance(relations, list) else []:
         rel, url = dig(relation, "rel"), dig(relation, "url")
         match = _WORK_ITEM_URL.search(url) if isinstance(url, str) else None
         if isinstance(rel, str) and rel.startswith("System.LinkTypes") and match:
-            links.append(f"{project}/{match.group(1)}")
-    return links
+            found.append((rel, match.group(1)))
+    return found
 
 
 def _web_url(item: dict[str, Any], project: str, number: int) -> str | None:

@@ -179,3 +179,9 @@ def dig(value: Any, *keys: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def duplicate_columns(marked: bool, of: str | None = None) -> dict[str, Any]:
+    """Return the ``is_duplicate`` and ``duplicate_of`` columns: an item the tracker names the
+    original of is a duplicate even when it carries no duplicate resolution or state."""
+    return {"is_duplicate": bool(marked or of), "duplicate_of": of or None}

@@ -130,6 +130,8 @@ def _release_record(
         "status": "open" if unreleased else "done",
         "released_at": field_datetime(date.group(0), "release date") if date else None,
         "links": collect_links([body], repo=repo),
+        "is_duplicate": False,
+        "duplicate_of": None,
         "url": refs.get(section.label.lower()),
     }
 

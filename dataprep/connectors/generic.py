@@ -28,9 +28,11 @@ no offset) or epoch seconds or milliseconds; ``status``, ``issue_type`` and ``pr
 through the config's maps, then the defaults below (unknown values: null, ``other`` for the
 type; counted as unmapped). A comment object gives its ``body``/``text``/``notes``/``comment``,
 ``author``/``user`` (a string or an object with ``name``/``login``/``displayName``) and
-``created_at``/``created``/``createdAt``/``created_on``. ``record_id`` is ``"<source
-name>:<key>"`` unless mapped; ``source`` is the source's name. ``links`` holds the mapped links
-plus the references found in the title, body and comments.
+``created_at``/``created``/``createdAt``/``created_on``. ``is_duplicate`` takes true/false,
+yes/no, 1/0 or "duplicate" (unmapped: false); a mapped ``duplicate_of`` makes it true and
+is a link too.
+``record_id`` is ``"<source name>:<key>"`` unless mapped; ``source`` is the source's name.
+``links`` holds the mapped links plus the references found in the title, body and comments.
 Text is kept as written (Markdown or plain), tidied.
 """
 
@@ -53,6 +55,7 @@ from dataprep.connectors.base import (
     ReadContext,
     ReadResult,
     decode_text,
+    duplicate_columns,
     load_json,
     parse_datetime,
 )
@@ -97,6 +100,9 @@ PRIORITIES = {
 }
 _DEFAULTS = {"status": STATUSES, "issue_type": ISSUE_TYPES, "priority": PRIORITIES}
 _LIST_COLUMNS = ("labels", "components", "fix_versions", "links")
+# Texts an ``is_duplicate`` field may hold; "duplicate" lets a resolution column say it.
+_TRUE = frozenset({"true", "yes", "y", "1", "duplicate"})
+_FALSE = frozenset({"false", "no", "n", "0", ""})
 _PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+|\*)\]")
 
 
@@ -219,9 +225,9 @@ def _record(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
     if not isinstance(record.get("title"), str) or not record["title"].strip():
         raise InputError(f"title: missing ({_mapped(ctx, 'title')})")
     texts = [record["title"], record.get("body"), *(c["body"] for c in record.get("comments", []))]
-    record["links"] = collect_links(
-        texts, structured=record.get("links", []), own=[str(key), f"#{key}"]
-    )
+    record.update(duplicate_columns(record.get("is_duplicate"), record.get("duplicate_of")))
+    structured = [*record.get("links", []), record["duplicate_of"]]
+    record["links"] = collect_links(texts, structured=structured, own=[str(key), f"#{key}"])
     record.pop("origin", None)  # set by the reader: where the item is in the file
     return record
 
@@ -264,6 +270,8 @@ def _convert(column: str, value: Any, field_name: str, ctx: ReadContext, result:
         return _string_list(value, where)
     if RECORD_SCHEMA.get(column) == UTC_DATETIME:
         return field_datetime_any(value, where)
+    if column == "is_duplicate":
+        return _flag(value, where)
     text = _scalar(value, where)
     if column in _DEFAULTS:
         unknown = "other" if column == "issue_type" else None
@@ -284,6 +292,17 @@ def _scalar(value: Any, where: str) -> str | None:
         f"{where}: expected a text value, got {type(value).__name__};"
         " map a path to a text inside it, such as $.status.name"
     )
+
+
+def _flag(value: Any, where: str) -> bool:
+    """Return a boolean field: true/false, 1/0, or a text such as "yes", "no", "Duplicate"."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise InputError(f"{where}: expected true or false (yes/no, 1/0), got {value!r}")
 
 
 def _string_list(value: Any, where: str) -> list[str]:

@@ -14,6 +14,9 @@ comments,createdAt,updatedAt,closedAt,url,milestone`` is read too: its items (ca
 ``"author": {"login"}``, ``"state": "CLOSED"``, ``"url"`` the web page) are renamed to the REST
 names first (``_from_gh_cli``).
 Pull requests (items with a ``pull_request`` object) are skipped with ``source:pull-request``.
+An issue closed as a duplicate (``state_reason: duplicate``) or labelled ``duplicate`` is a
+duplicate; a "Duplicate of #N" line in its body or a comment (GitHub's own wording) names the
+original.
 A single issue object (``GET .../issues/45``) is read as a list of one.
 """
 
@@ -29,10 +32,11 @@ from dataprep.connectors.base import (
     ReadContext,
     ReadResult,
     dig,
+    duplicate_columns,
     field_datetime,
     load_json,
 )
-from dataprep.connectors.refs import collect_links
+from dataprep.connectors.refs import collect_links, find_refs
 
 # Native value: the state_reason of a closed issue (when given), else the state.
 STATUSES = {
@@ -58,6 +62,9 @@ _TYPE_PREFIX = re.compile(r"^(?:type|kind)\s*[:/]\s*")
 _PRIORITY_LABEL = re.compile(r"^priority\s*[:/]\s*(.+)$|^(p[0-3])$")
 _API_REPO = re.compile(r"/repos/([^/]+/[^/]+?)(?:/issues/\d+)?/?$")
 _HTML_REPO = re.compile(r"^https?://[^/]+/([^/]+/[^/]+)/(?:issues|pull)/\d+")
+# GitHub's own marker: a line "Duplicate of #N" (or owner/repo#N, or the issue's URL). Only at
+# the start of a line, so prose such as "not a duplicate of #3" does not count.
+_DUPLICATE_OF = re.compile(r"^[ \t]*duplicate of:?[ \t]+(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
@@ -167,8 +174,25 @@ def _issue_record(
             own=[f"#{number}", f"{repo}#{number}"],
             repo=repo,
         ),
+        **duplicate_columns(
+            item.get("state_reason") == "duplicate"
+            or any(label.strip().lower() == "duplicate" for label in labels),
+            _duplicate_of([body, *(c["body"] for c in comments)], repo, number),
+        ),
         "url": _str(item.get("html_url")),
     }
+
+
+def _duplicate_of(texts: list[str | None], repo: str, number: int) -> str | None:
+    """Return ``owner/repo#N`` of the last "Duplicate of #N" line in the body and the comments
+    (in time order, so a later marking wins); None if there is none."""
+    found = None
+    for text in texts:
+        for match in _DUPLICATE_OF.finditer(text or ""):
+            refs = {r for r in find_refs(match.group(1), repo) if "#" in r} - {f"{repo}#{number}"}
+            if len(refs) == 1:
+                found = refs.pop()
+    return found
 
 
 def _repo(item: dict[str, Any], ctx: ReadContext) -> str:

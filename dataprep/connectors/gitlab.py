@@ -12,19 +12,28 @@ One file is the JSON list that endpoint returns::
 
 Older GitLab versions write dates as ``2017-09-15 16:50:55 UTC``; both are read. System notes
 ("changed the description", "closed") are not comments and are left out, except that "marked
-this issue as a duplicate of #5" gives a link. A single issue object is read as a list of one.
-Labels name the type and priority (``bug``, ``type::bug``, ``priority::high``, ``P1``) as for
-GitHub; ``incident`` issues are bugs.
+this issue as a duplicate of #5" gives a link and makes the issue a duplicate of that one (the
+latest such note wins). A single issue object is read as a list of one. Labels name the type
+and priority (``bug``, ``type::bug``, ``priority::high``, ``P1``) as for GitHub; ``incident``
+issues are bugs.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from dataprep.connectors import github
-from dataprep.connectors.base import InputError, ReadContext, ReadResult, dig, load_json
+from dataprep.connectors.base import (
+    InputError,
+    ReadContext,
+    ReadResult,
+    dig,
+    duplicate_columns,
+    load_json,
+)
 from dataprep.connectors.generic import field_datetime_any
 from dataprep.connectors.refs import collect_links, find_refs
 from dataprep.text.markup import tidy_markdown
@@ -81,7 +90,8 @@ def _record(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
     labels = [_label(label) for label in item.get("labels") or []]
     labels = [label for label in labels if label]
     plain_labels = [_SCOPED.sub(lambda m: m.group(1) + ": ", label) for label in labels]
-    comments, duplicate_of = _notes(item.get("notes"))
+    comments, marked = _notes(item.get("notes"))
+    duplicate_of = [_qualified(ref, project_path) for ref in marked]
     state = item.get("state")
     status = ctx.canonical("status", state, STATUSES, result)
     if status == "done" and duplicate_of:
@@ -113,10 +123,11 @@ def _record(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
         "comments": comments,
         "links": collect_links(
             [title, body, *(c["body"] for c in comments)],
-            structured=[_qualified(ref, project_path) for ref in duplicate_of],
+            structured=duplicate_of,
             own=own,
             repo=project_path,
         ),
+        **duplicate_columns(bool(duplicate_of), duplicate_of[-1] if duplicate_of else None),
         "url": _str(item.get("web_url")),
     }
 
@@ -138,8 +149,9 @@ def _project_path(item: dict[str, Any], ctx: ReadContext) -> str:
 
 
 def _notes(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """Return the user notes in time order, and the references of "duplicate of" notes."""
-    comments, duplicate_of = [], []
+    """Return the user notes in time order, and the references of "duplicate of" notes in time
+    order (the API lists notes newest first; the last marking is the one that stands)."""
+    comments, marks = [], []
     for i, note in enumerate(value if isinstance(value, list) else []):
         if not isinstance(note, dict):
             raise InputError(f"notes[{i}]: expected a note object")
@@ -147,7 +159,7 @@ def _notes(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
         if note.get("system"):
             match = _DUPLICATE_NOTE.match(body) if isinstance(body, str) else None
             if match:
-                duplicate_of.append(match.group(1).rstrip("."))
+                marks.append((_date_or_none(note.get("created_at")), match.group(1).rstrip(".")))
             continue
         comments.append(
             {
@@ -157,7 +169,16 @@ def _notes(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
             }
         )
     comments.sort(key=lambda c: (c["created_at"] is None, c["created_at"] or 0))
-    return comments, duplicate_of
+    marks.sort(key=lambda m: (m[0] is not None, m[0] or 0))
+    return comments, [ref for _, ref in marks]
+
+
+def _date_or_none(value: Any) -> datetime | None:
+    # A system note's bad date only orders the marking; it is no reason to quarantine the issue.
+    try:
+        return _date(value, "notes.created_at")
+    except InputError:
+        return None
 
 
 def _qualified(ref: str, project_path: str) -> str:

@@ -7,7 +7,9 @@ One file is one page of ``GET /rest/api/2/search`` (or ``/3/search/jql``)::
                  "fields": {"summary": ..., "description": wiki text | ADF | null,
                             "status": {"name": ..., "statusCategory": {"key": "new"}}, ...}}]}
 
-A single issue object (``GET /rest/api/2/issue/KEY``) is read as a page of one.
+A single issue object (``GET /rest/api/2/issue/KEY``) is read as a page of one. The resolution
+``Duplicate`` makes an issue a duplicate, and so does an outward Duplicate link ("duplicates
+ACME-7"), which names the original; an inward one ("is duplicated by") does not.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataprep.connectors.base import (
     ReadContext,
     ReadResult,
     dig,
+    duplicate_columns,
     field_datetime,
     load_json,
 )
@@ -51,7 +54,8 @@ STATUS_NAMES = {
     **dict.fromkeys(["done", "closed", "resolved", "released"], "done"),
 }
 ISSUE_TYPES = {
-    "bug": "bug",
+    # Jira Service Management's "Incident" and "Problem" report something broken: bugs.
+    **dict.fromkeys(["bug", "defect", "incident", "problem"], "bug"),
     **dict.fromkeys(["story", "new feature", "feature"], "feature"),
     **dict.fromkeys(["task", "sub-task", "subtask", "technical task"], "task"),
     **dict.fromkeys(["improvement", "enhancement"], "improvement"),
@@ -145,6 +149,9 @@ def _issue_record(issue: Any, ctx: ReadContext, result: ReadResult) -> dict[str,
             [summary, body, *(c["body"] for c in comments)],
             structured=_linked_keys(fields),
             own=[key],
+        ),
+        **duplicate_columns(
+            is_duplicate_resolution(dig(fields, "resolution", "name")), _duplicate_of(fields)
         ),
         "url": _browse_url(issue.get("self"), key),
     }
@@ -267,6 +274,28 @@ def _linked_keys(fields: dict[str, Any]) -> list[str]:
         keys += [dig(link, "outwardIssue", "key"), dig(link, "inwardIssue", "key")]
     keys += [dig(task, "key") for task in _list(fields.get("subtasks"))]
     return [key for key in keys if isinstance(key, str)]
+
+
+def is_duplicate_resolution(name: Any) -> bool:
+    """Return whether a resolution name is Jira's "Duplicate"."""
+    return _norm(name) == "duplicate"
+
+
+def is_duplicate_link_type(name: Any, outward: Any = None) -> bool:
+    """Return whether an issue link type is Jira's Duplicate ("duplicates" / "is duplicated
+    by"), by its name or, for a renamed type, by its outward description."""
+    return _norm(name) == "duplicate" or _norm(outward) == "duplicates"
+
+
+def _duplicate_of(fields: dict[str, Any]) -> str | None:
+    """Return the key this issue "duplicates" (an outward Duplicate link); an inward link
+    ("is duplicated by") names a duplicate of this issue, not its original."""
+    for link in _list(fields.get("issuelinks")):
+        if is_duplicate_link_type(dig(link, "type", "name"), dig(link, "type", "outward")):
+            key = _str(dig(link, "outwardIssue", "key"))
+            if key:
+                return key
+    return None
 
 
 def _browse_url(self_url: Any, key: str) -> str | None:

@@ -12,7 +12,9 @@ Dates are written in the exporting user's format and time zone without an offset
 A ``Comment`` cell is ``"<date>;<account id or user name>;<wiki markup body>"``. Descriptions
 and comments are wiki markup. ``Outward/Inward issue link (<type>)`` cells give linked keys
 (a ``Duplicate`` link among them). Status, type and priority map as in ``jira``; a won't-do
-resolution (``Duplicate``, ``Won't Fix``) makes the status ``wont_do``.
+resolution (``Duplicate``, ``Won't Fix``) makes the status ``wont_do``. A ``Duplicate``
+resolution or an ``Outward issue link (Duplicate)`` cell makes the issue a duplicate, the
+latter naming its original.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.connectors import jira
-from dataprep.connectors.base import InputError, ReadContext, ReadResult, decode_text
+from dataprep.connectors.base import (
+    InputError,
+    ReadContext,
+    ReadResult,
+    decode_text,
+    duplicate_columns,
+)
 from dataprep.connectors.generic import field_datetime_any, raise_field_limit
 from dataprep.connectors.refs import collect_links
 from dataprep.text.markup import jira_wiki_to_markdown
@@ -151,6 +159,10 @@ def _record(row: _Row, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
         "comments": comments,
         "links": collect_links(
             [summary, body, *(c["body"] for c in comments)], structured=linked, own=[key]
+        ),
+        **duplicate_columns(
+            jira.is_duplicate_resolution(row.one("Resolution")),
+            row.one("Outward issue link (Duplicate)"),
         ),
         "url": None,
     }

@@ -24,7 +24,9 @@
       </item>
     </channel></rss>
 
-Dates are RFC 822 with an offset. Descriptions and comments are HTML (converted to Markdown).
+A ``Duplicate`` resolution or a Duplicate link's ``outwardlinks`` ("duplicates") make the item a
+duplicate; ``inwardlinks`` ("is duplicated by") do not. Dates are RFC 822 with an offset.
+Descriptions and comments are HTML (converted to Markdown).
 A file that is not well-formed XML (an export cut short) is quarantined with the failing line.
 Parsed with the standard library: ElementTree never fetches external entities, and expat 2.4.1+
 (Python 3.11 ships 2.5) refuses entity-expansion bombs; documents declaring entities are
@@ -39,7 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.connectors import jira
-from dataprep.connectors.base import InputError, ReadContext, ReadResult, decode_text
+from dataprep.connectors.base import (
+    InputError,
+    ReadContext,
+    ReadResult,
+    decode_text,
+    duplicate_columns,
+)
 from dataprep.connectors.generic import field_datetime_any
 from dataprep.connectors.refs import collect_links
 from dataprep.text.markup import html_to_markdown
@@ -136,8 +144,25 @@ def _record(item: ET.Element, ctx: ReadContext, result: ReadResult) -> dict[str,
             structured=[k for k in linked if k],
             own=[key],
         ),
+        **duplicate_columns(
+            not unresolved and jira.is_duplicate_resolution(_text(item, "resolution")),
+            _duplicate_of(item),
+        ),
         "url": _text(item, "link"),
     }
+
+
+def _duplicate_of(item: ET.Element) -> str | None:
+    """Return the key under a Duplicate link type's ``outwardlinks`` ("duplicates")."""
+    for link_type in item.findall("issuelinks/issuelinktype"):
+        outward = link_type.find("outwardlinks")
+        if outward is not None and jira.is_duplicate_link_type(
+            _text(link_type, "name"), outward.get("description")
+        ):
+            keys = [key for e in outward.iter("issuekey") if (key := _clean(e.text))]
+            if keys:
+                return keys[0]
+    return None
 
 
 def _comments(item: ET.Element) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ GraphQL page (``query { issues(first: 50, after: $cursor) { nodes {...} pageInfo
 A list of nodes, ``{"nodes": [...]}`` and ``{"issues": {"nodes": [...]}}`` are read too. Status
 maps by name (config first, then ``STATUSES``), else by the state's type; the issue type comes
 from the labels (Linear has no issue types); ``project`` is the team key (``ENG``), which both
-shapes carry. ``resolved_at`` is the completion or cancellation date.
+shapes carry. ``resolved_at`` is the completion or cancellation date. A ``duplicate`` relation
+(in ``relations``: this issue duplicates ``relatedIssue``) or the state ``Duplicate`` makes the
+issue a duplicate.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from dataprep.connectors.base import (
     ReadResult,
     decode_text,
     dig,
+    duplicate_columns,
     load_json,
 )
 from dataprep.connectors.generic import csv_rows, field_datetime_any
@@ -175,6 +178,9 @@ def _record(node: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
             structured=_linked(node),
             own=[key],
         ),
+        **duplicate_columns(
+            (_str(dig(node, "state", "name")) or "").lower() == "duplicate", _duplicate_of(node)
+        ),
         "url": _str(node.get("url")),
     }
 
@@ -219,6 +225,17 @@ def _linked(node: dict[str, Any]) -> list[str]:
     for relation in _nodes_of(node.get("relations")) + _nodes_of(node.get("inverseRelations")):
         keys += [dig(relation, "relatedIssue", "identifier"), dig(relation, "issue", "identifier")]
     return [key for key in keys if isinstance(key, str) and key]
+
+
+def _duplicate_of(node: dict[str, Any]) -> str | None:
+    """Return the issue this one duplicates: a ``duplicate`` relation of its own (in
+    ``inverseRelations`` the other issue is the duplicate, not this one)."""
+    for relation in _nodes_of(node.get("relations")):
+        if _str(dig(relation, "type")) == "duplicate":
+            key = _str(dig(relation, "relatedIssue", "identifier"))
+            if key:
+                return key
+    return None
 
 
 def _nodes_of(value: Any) -> list[Any]:
