@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,25 @@ class ReadResult:
         self.quarantine.append(
             {"source": ctx.source_name, "origin": origin, "reason": reason, "error": error}
         )
+
+    def add_item(
+        self,
+        ctx: ReadContext,
+        where: str,
+        build: Callable[[Any, ReadContext, ReadResult], dict[str, Any]],
+        item: Any,
+    ) -> None:
+        """Add the record ``build(item, ctx, scratch)`` makes of one input item at ``where``,
+        or quarantine the item when it raises ``InputError``. Unknown vocabulary is counted
+        only for items kept, so a quarantined item leaves no trace in the build summary."""
+        scratch = ReadResult()
+        try:
+            record = build(item, ctx, scratch)
+        except InputError as error:
+            self.quarantined(ctx, where, error.reason, str(error))
+            return
+        self.unmapped.update(scratch.unmapped)
+        self.records.append({**record, "origin": f"{ctx.origin}{where}"})
 
     def extend(self, other: ReadResult) -> None:
         self.records.extend(other.records)

@@ -60,13 +60,7 @@ def read_file(path: Path, ctx: ReadContext) -> ReadResult:
         return result
     for line, cells in rows:
         where = f":{line}"
-        try:
-            seen = ReadResult()  # values of a quarantined item are not counted
-            record = _record(_Row(header, cells), ctx, seen)
-            result.unmapped.update(seen.unmapped)
-            result.records.append({**record, "origin": f"{ctx.origin}{where}"})
-        except InputError as error:
-            result.quarantined(ctx, where, error.reason, str(error))
+        result.add_item(ctx, where, _record, _Row(header, cells))
     return result
 
 

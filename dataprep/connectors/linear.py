@@ -85,13 +85,7 @@ def read_file(path: Path, ctx: ReadContext) -> ReadResult:
         result.quarantined(ctx, error.where, error.reason, str(error))
         return result
     for where, item in items:
-        try:
-            seen = ReadResult()  # values of a quarantined item are not counted
-            record = _record(item, ctx, seen)
-            result.unmapped.update(seen.unmapped)
-            result.records.append({**record, "origin": f"{ctx.origin}{where}"})
-        except InputError as error:
-            result.quarantined(ctx, where, error.reason, str(error))
+        result.add_item(ctx, where, _record, item)
     return result
 
 
