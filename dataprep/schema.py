@@ -20,6 +20,7 @@ PRIORITIES = ("critical", "high", "medium", "low")
 KINDS = ("issue", "release")
 SPLITS = ("train", "validation", "test")
 
+ENTRY = pl.Struct({"section": pl.String, "text": pl.String, "refs": pl.List(pl.String)})
 COMMENT = pl.Struct({"author": pl.String, "created_at": UTC_DATETIME, "body": pl.String})
 
 RECORD_SCHEMA: dict[str, pl.DataType] = {
@@ -52,6 +53,9 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "duplicate_of": pl.String,
     "url": pl.String,
     "origin": pl.String,
+    # release records: one entry per change, and the people credited, kept apart from entries
+    "entries": pl.List(ENTRY),
+    "contributors": pl.List(pl.String),
 }
 
 MESSAGE = pl.Struct({"role": pl.String, "content": pl.String})
@@ -75,7 +79,15 @@ REJECTED_SCHEMA: dict[str, pl.DataType] = {
 
 QUARANTINE_FIELDS = ("source", "origin", "error")
 
-_LIST_COLUMNS = ("labels", "components", "fix_versions", "links", "comments")
+_LIST_COLUMNS = (
+    "labels",
+    "components",
+    "fix_versions",
+    "links",
+    "comments",
+    "entries",
+    "contributors",
+)
 
 
 class SchemaError(ValueError):
@@ -133,6 +145,15 @@ def _normalise_value(name: str, value: Any) -> Any:
                     "body": c.get("body"),
                 }
                 for c in value
+            ]
+        if name == "entries":
+            return [
+                {
+                    "section": e.get("section"),
+                    "text": e.get("text"),
+                    "refs": list(e.get("refs") or []),
+                }
+                for e in value
             ]
         return [str(v) for v in value if v is not None]
     if name == "is_duplicate":

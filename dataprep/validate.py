@@ -63,7 +63,8 @@ class GateResult:
 
 def records_view(records: pl.DataFrame) -> pl.DataFrame:
     """Return the columns the records suite checks: scalar record columns plus derived ones
-    (``body_chars``, ``n_comments``, ``comment_text`` with all comment bodies joined)."""
+    (``body_chars``, ``n_comments``, ``comment_text`` with all comment bodies joined,
+    ``entry_text`` with all release entries and contributors joined)."""
     scalar = [c for c, t in records.schema.items() if not isinstance(t, pl.List | pl.Struct)]
     return records.select(
         *scalar,
@@ -73,6 +74,11 @@ def records_view(records: pl.DataFrame) -> pl.DataFrame:
         .list.eval(pl.element().struct.field("body"))
         .list.join("\n")
         .alias("comment_text"),
+        pl.concat_list(
+            pl.col("entries").list.eval(pl.element().struct.field("text")), "contributors"
+        )
+        .list.join("\n")
+        .alias("entry_text"),
     )
 
 

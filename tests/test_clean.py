@@ -93,3 +93,20 @@ def test_normalisation_unifies_line_endings_and_width(make_records):
     row = clean(frame, CleanConfig()).kept.row(0, named=True)
     assert row["title"] == "Export  fails"
     assert "\r" not in row["body"] and "\n\n\n" not in row["body"]
+
+
+def test_release_entries_and_contributors_are_redacted_too(make_records):
+    release = {
+        "record_id": "changelog:acme-web@1.2.0",
+        "source": "changelog",
+        "kind": "release",
+        "title": "acme-web 1.2.0",
+        "body": EN,
+        "entries": [{"section": "fixed", "text": "Ask ops@acme.example for keys", "refs": []}],
+        "contributors": ["Jane Doe <jane@acme.example>", "octo"],
+    }
+    result = clean(make_records(release), CleanConfig())
+    row = result.kept.row(0, named=True)
+    assert row["entries"][0]["text"] == "Ask <EMAIL> for keys"
+    assert row["contributors"] == ["Jane Doe <<EMAIL>>", "octo"]
+    assert result.stats["redactions"] == {"email": 2}

@@ -45,6 +45,8 @@ def release(
         "author": "octo-dev",
         "created_at": None,
         "released_at": None,
+        "entries": [],
+        "contributors": [],
         "links": [],
         "url": f"https://github.com/acme/widgets/releases/tag/{tag}",
     }
@@ -57,6 +59,16 @@ V2_3_0 = release(
     body=CHANGES,
     created_at=datetime(2024, 2, 1, 9, tzinfo=UTC),
     released_at=datetime(2024, 2, 2, 10, 15, tzinfo=UTC),
+    # GitHub's generated notes: the PR title is the entry, "by @user" a contributor
+    entries=[
+        {"section": "changed", "text": "Fix crash on empty list", "refs": ["acme/widgets#45"]},
+        {
+            "section": "changed",
+            "text": "Relates to ACME-12, #44 and acme/api#7",
+            "refs": ["ACME-12", "acme/api#7", "acme/widgets#44"],
+        },
+    ],
+    contributors=["@octo-dev"],
     links=["ACME-12", "acme/api#7", "acme/widgets#44", "acme/widgets#45"],
 )
 
@@ -66,6 +78,9 @@ EXPECTED = [
         body="## What's Changed\n* Export to CSV (#51)\n",
         status="open",
         created_at=datetime(2024, 3, 10, 8, tzinfo=UTC),
+        entries=[
+            {"section": "changed", "text": "Export to CSV (#51)", "refs": ["acme/widgets#51"]}
+        ],
         links=["acme/widgets#51"],
         url="https://github.com/acme/widgets/releases/tag/untagged-5f1c2a9e3b7d4c60a8e1",
         origin="data/releases.json:$[0]",

@@ -28,7 +28,7 @@ SUPPORTED = [
     ("jira", "*.json", "jira", {}),
     ("jira", "*.xml", "jira", {}),
     ("github", "*.json", "github", {}),
-    ("changelogs", "*.md", "changelog", {}),
+    ("changelogs", "*", "changelog", {}),
     ("other", "taskadapter__redmine*.json", "generic", {"fields": REDMINE_FIELDS}),
 ]
 

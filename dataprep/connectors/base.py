@@ -28,6 +28,7 @@ class ReadContext:
     origin: str  # the file path as written in lineage, relative to the config folder
     project: str | None = None  # overrides the project a connector would derive
     format: str | None = None  # json, jsonl, csv, xml; None: from the file extension
+    style: str | None = None  # release-notes style; None: detected per file
     # Native value -> canonical, from the config; keys compared case-insensitively.
     status_map: Mapping[str, str] = field(default_factory=dict)
     type_map: Mapping[str, str] = field(default_factory=dict)

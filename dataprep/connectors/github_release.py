@@ -14,6 +14,9 @@ TAG --json tagName,name,body,publishedAt,createdAt,isDraft,isPrerelease,url,apiU
 (one object) are read too: their camelCase keys are renamed to the REST names first
 (``_from_gh_cli``). A single release object (REST ``.../releases/latest``) is a list of one.
 
+The body's entries and contributors are read as GitHub's generated notes ("* title by @user
+in URL", "## New Contributors"; see ``changelog.markdown.release_body_entries``).
+
 Drafts are kept as unreleased records (``status: open``, no ``released_at``); a prerelease is
 a release like any other.
 """
@@ -32,6 +35,7 @@ from dataprep.connectors.base import (
     field_datetime,
     load_json,
 )
+from dataprep.connectors.changelog.markdown import release_body_entries
 from dataprep.connectors.refs import collect_links
 
 _API_REPO = re.compile(r"/repos/([^/]+/[^/]+)/releases(?:/|$)")
@@ -87,6 +91,7 @@ def release_record(item: Any, ctx: ReadContext) -> dict[str, Any]:
     # A draft's published_at is null in REST (gh: zero time); it has not been released.
     published = None if draft else field_datetime(item.get("published_at"), "published_at")
     body = _text(item.get("body"))
+    entries, contributors = release_body_entries(body, repo)
     return {
         "record_id": f"github_release:{repo}@{tag}",
         "source": "github_release",
@@ -100,6 +105,8 @@ def release_record(item: Any, ctx: ReadContext) -> dict[str, Any]:
         "author": _str(dig(item, "author", "login")),
         "created_at": field_datetime(item.get("created_at"), "created_at"),
         "released_at": published,
+        "entries": [{"section": e.section, "text": e.text, "refs": e.refs} for e in entries],
+        "contributors": contributors,
         "links": collect_links([body], repo=repo),
         "url": _str(item.get("html_url")),
     }

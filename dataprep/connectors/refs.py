@@ -21,7 +21,8 @@ _NUMBER = re.compile(r"(?<![\w&#/])#([1-9]\d*)\b")
 
 # Prefixes that look like Jira keys but are standards and encodings (UTF-8, ISO-8601, SHA-256).
 NOT_PROJECT_KEYS = frozenset(
-    {"AES", "CVE", "ECMA", "GPT", "HTTP", "ISO", "PEP", "RFC", "RSA", "SHA", "SSL", "TLS", "UTF"}
+    {"AES", "CVE", "ECMA", "GH", "GPT", "HTTP", "ISO", "PEP", "RFC", "RSA", "SHA", "SSL", "TLS"}
+    | {"UTF"}
 )
 
 
@@ -57,3 +58,36 @@ def collect_links(
     for text in texts:
         found |= find_refs(text, repo)
     return sorted(found - set(own))
+
+
+_GH_PREFIXED = re.compile(r"(?<![\w-])GH-([1-9]\d*)\b", re.IGNORECASE)
+_MERGE_REQUEST = re.compile(r"(?<![\w&!/])!([1-9]\d*)\b")
+_GITLAB_URL = re.compile(r"https?://\S+?/([\w.-]+(?:/[\w.-]+)+)/-/(issues|merge_requests)/(\d+)")
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+# A commit SHA: 7 to 40 hex digits with at least one letter and one digit, so neither a
+# number nor an ordinary word ("deadbeef", "facade") counts.
+_SHA = re.compile(r"(?<![\w/#-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}(?![\w-])")
+# "[see below](#2)": a link to an anchor in the same page, not issue 2.
+_ANCHOR_TARGET = re.compile(r"\]\(#[^)\s]*\)")
+_SPHINX_ROLE = re.compile(r":(?:issue|pr|gh|ghissue|ticket|bug):`~?(?:[^`<]*<)?#?(\d+)>?`")
+
+
+def find_entry_refs(text: str | None, repo: str | None = None) -> list[str]:
+    """Return the sorted references in a release-notes entry.
+
+    Everything ``find_refs`` finds, plus ``GH-123`` (-> ``repo#123``), GitLab ``!123`` and
+    GitLab issue/merge-request URLs, Sphinx roles (``:issue:`123```), CVE ids (``CVE-2024-1``,
+    upper-case) and commit SHAs (``commit:abc1234``, 7 to 40 hex digits).
+    """
+    if not text:
+        return []
+    text = _ANCHOR_TARGET.sub("]", text)
+    refs = find_refs(_SPHINX_ROLE.sub(r"#\1", text), repo)
+    for path, kind, n in _GITLAB_URL.findall(text):
+        refs.add(f"{path}#{n}" if kind == "issues" else f"{path}!{n}")
+    prose = _ANY_URL.sub(" ", text)
+    refs.update(f"{repo}#{n}" if repo else f"#{n}" for n in _GH_PREFIXED.findall(prose))
+    refs.update(f"!{n}" for n in _MERGE_REQUEST.findall(prose))
+    refs.update(cve.upper() for cve in _CVE.findall(prose))
+    refs.update(f"commit:{sha}" for sha in _SHA.findall(prose))
+    return sorted(refs)

@@ -46,14 +46,17 @@ def redact_records(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     """Return the frame with personal data replaced in every text column, and counts per type."""
     counts: dict[str, int] = {}
     comment_body = pl.element().struct.field("body")
+    entry_text = pl.element().struct.field("text")
+
+    def in_list(column: str, inner: pl.Expr, name: str) -> pl.Expr:
+        return pl.col(column).list.eval(count_expr(inner, name)).list.sum().fill_null(0).sum()
+
     for name in PATTERNS:
         total = frame.select(
             sum(count_expr(pl.col(c), name).sum() for c in TEXT_COLUMNS)
-            + pl.col("comments")
-            .list.eval(count_expr(comment_body, name))
-            .list.sum()
-            .fill_null(0)
-            .sum()
+            + in_list("comments", comment_body, name)
+            + in_list("entries", entry_text, name)
+            + in_list("contributors", pl.element(), name)
         ).item()
         counts[name.lower()] = int(total)
     redacted = frame.with_columns(
@@ -61,5 +64,9 @@ def redact_records(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
         pl.col("comments").list.eval(
             pl.element().struct.with_fields(redact_expr(comment_body).alias("body"))
         ),
+        pl.col("entries").list.eval(
+            pl.element().struct.with_fields(redact_expr(entry_text).alias("text"))
+        ),
+        pl.col("contributors").list.eval(redact_expr(pl.element())),
     )
     return redacted, counts

@@ -11,7 +11,7 @@
     [Unreleased]: https://github.com/acme/web/compare/v1.2.0...HEAD
     [1.2.0]: https://github.com/acme/web/compare/v1.1.0...v1.2.0
 
-The project is the configured one or the file name without its suffix (``acme-web.md``).
+Entries are the bullets under each ``###`` section heading.
 """
 
 from __future__ import annotations
@@ -19,27 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from dataprep.connectors.base import (
-    InputError,
-    ReadContext,
-    ReadResult,
-    decode_text,
-    field_datetime,
-)
-from dataprep.connectors.refs import collect_links
+from dataprep.connectors.changelog.entries import credited_entries
+from dataprep.connectors.changelog.model import Release, clean_version, parse_release_date
 from dataprep.text.markup import tidy_markdown
 
 _VERSION_HEADING = re.compile(
     r"^##\s+(?:\[(?P<bracketed>unreleased|v?\d[^\]]*)\]|(?P<bare>unreleased|v?\d\S*))(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_KEPT_HEADING = re.compile(r"^##\s+\[(?:unreleased|v?\d[^\]]*)\](?!\()", re.IGNORECASE)
 _OTHER_HEADING = re.compile(r"^#{1,2}(?:\s|$)")  # ends a version's section without starting one
 _LINK_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
 _FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _GITHUB_REPO = re.compile(r"^https?://github\.com/([\w.-]+/[\w.-]+)/")
 
 
@@ -51,33 +43,20 @@ class _Section:
     body: list[str] = field(default_factory=list)
 
 
-def read_file(path: Path, ctx: ReadContext) -> ReadResult:
-    """Return one release record per version heading of a Keep a Changelog file."""
-    result = ReadResult()
-    try:
-        lines = decode_text(path.read_bytes()).splitlines()
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    sections = _sections(lines)
-    if not sections:
-        result.quarantined(
-            ctx,
-            "",
-            "parse:unrecognised-changelog",
-            "no '## [x.y.z]' version headings found",
-        )
-        return result
+def detect(text: str, name: str) -> bool:
+    """Return True for Keep a Changelog: ``## [x.y.z]`` / ``## [Unreleased]`` headings.
+
+    A bracketed version followed by ``(url)`` is a link (conventional-changelog), not this.
+    """
+    return any(_KEPT_HEADING.match(line) for line in text.splitlines())
+
+
+def parse(text: str, name: str, project: str | None = None) -> list[Release]:
+    """Return one release per version heading, entries by ``###`` section."""
+    lines = text.splitlines()
     references = _link_references(lines)
-    project = ctx.project or path.stem
     repo = _github_repo(references.values())
-    for section in sections:
-        try:
-            record = _release_record(section, project, references, repo)
-            result.records.append({**record, "origin": f"{ctx.origin}:{section.line}"})
-        except InputError as error:
-            result.quarantined(ctx, f":{section.line}", error.reason, str(error))
-    return result
+    return [_release(section, references, repo) for section in _sections(lines)]
 
 
 def _sections(lines: list[str]) -> list[_Section]:
@@ -110,30 +89,22 @@ def _link_references(lines: list[str]) -> dict[str, str]:
     return references
 
 
-def _release_record(
-    section: _Section, project: str, refs: dict[str, str], repo: str | None
-) -> dict[str, Any]:
-    """Return one version section as a record row; raise ``InputError`` for a bad date."""
-    unreleased = section.label.lower() == "unreleased"
-    version = "Unreleased" if unreleased else section.label
-    date = _DATE.search(section.rest)
-    body = tidy_markdown("\n".join(section.body))
-    return {
-        "record_id": f"changelog:{project}@{'unreleased' if unreleased else version}",
-        "source": "changelog",
-        "kind": "release",
-        "project": project,
-        "key": version,
-        "version": version,
-        "title": f"{project} {version}",
-        "body": body,
-        "status": "open" if unreleased else "done",
-        "released_at": field_datetime(date.group(0), "release date") if date else None,
-        "links": collect_links([body], repo=repo),
-        "is_duplicate": False,
-        "duplicate_of": None,
-        "url": refs.get(section.label.lower()),
-    }
+def _release(section: _Section, refs: dict[str, str], repo: str | None) -> Release:
+    """Return one version section as a ``Release``."""
+    version = clean_version(section.label)
+    unreleased = version == "Unreleased"
+    released_at, placeholder = parse_release_date(section.rest)
+    entries, contributors = credited_entries(section.body, repo)
+    return Release(
+        version=version,
+        line=section.line,
+        released_at=None if unreleased else released_at,
+        unreleased=unreleased or placeholder,
+        body=tidy_markdown("\n".join(section.body)),
+        entries=entries,
+        contributors=contributors,
+        url=refs.get(section.label.lower()),
+    )
 
 
 def _github_repo(urls: Iterable[str]) -> str | None:
