@@ -31,7 +31,13 @@ SOURCE_TYPES = (
 )
 FILE_FORMATS = ("json", "jsonl", "csv", "xml")
 VOCABULARY_FIELDS = {"status_map": "status", "type_map": "issue_type", "priority_map": "priority"}
-TASKS = ("issue_to_title", "triage", "release_notes")
+TASKS = (
+    "issue_to_title",
+    "triage",
+    "release_notes",
+    "changes_to_release_notes",
+    "issue_to_changelog_entry",
+)
 
 
 class ConfigError(ValueError):
@@ -51,6 +57,7 @@ class SourceConfig:
     token_env: str | None = None  # environment variable holding the token (never the token)
     user_env: str | None = None  # environment variable holding the user (Jira Cloud e-mail)
     format: str | None = None  # json, jsonl, csv or xml; default from the file extension
+    style: str | None = None  # changelog: a release-notes style; default detected per file
     # Native value (any case) -> canonical value; consulted before the connector's defaults.
     status_map: dict[str, str] = field(default_factory=dict)
     type_map: dict[str, str] = field(default_factory=dict)
@@ -218,6 +225,14 @@ def _check_source(i: int, src: SourceConfig) -> None:
         raise ConfigError(
             f"{key}.format: unknown format {src.format!r}; use one of {', '.join(FILE_FORMATS)}"
         )
+    if src.style is not None:
+        from dataprep.connectors.changelog import STYLES
+
+        if src.type != "changelog" or src.style not in STYLES:
+            raise ConfigError(
+                f"{key}.style: {src.style!r} is not a changelog style;"
+                f" use one of {', '.join(STYLES)}"
+            )
     allowed = {"status_map": STATUSES, "type_map": ISSUE_TYPES, "priority_map": PRIORITIES}
     for name, values in allowed.items():
         for native, canonical in getattr(src, name).items():

@@ -23,6 +23,7 @@ from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
 from dataprep.ledger import Ledger
+from dataprep.link import link, remap
 from dataprep.pairs import build_pairs
 from dataprep.report.outputs import publish, write_outputs
 from dataprep.schema import StageResult, records_frame, reject, rejected_frame
@@ -78,9 +79,10 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
         read.rejected,
         [q["reason"] for q in inputs.read.quarantine],
     )
-    cleaned = _run(ledger, "clean", read.kept, lambda f: clean(f, cfg.clean))
+    linked = _run(ledger, "link", read.kept, link)
+    cleaned = _run(ledger, "clean", linked.kept, lambda f: clean(f, cfg.clean))
     deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup))
-    records = deduped.kept
+    records = remap(deduped.kept, survivors(deduped.rejected))
     pairs = build_pairs(records, cfg.pairs)
     ledger.record(
         "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
@@ -104,6 +106,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
         "redactions": cleaned.stats.get("redactions", {}),
         "unmapped": dict(sorted(inputs.read.unmapped.items())),
         **deduped.stats,
+        **linked.stats,
     }
     staging = write_outputs(result, cfg, inputs.files, stats)
     published = publish(staging, cfg.output_dir, success=result.success)
@@ -134,6 +137,7 @@ def read_sources(cfg: Config) -> SourceInputs:
                 origin=origin,
                 project=src.project,
                 format=src.format,
+                style=src.style,
                 status_map=src.status_map,
                 type_map=src.type_map,
                 priority_map=src.priority_map,
@@ -199,6 +203,13 @@ def _name_the_url(result: ReadResult, page: Path) -> None:
     if url:
         for item in result.quarantine:
             item["error"] = f"{item['error']}; fetched from {url}"
+
+
+def survivors(rejected: pl.DataFrame) -> dict[str, str]:
+    """Return removed record id -> the id of the record that survived in its place."""
+    tail = pl.col("reason").str.extract(r"^dedup:[a-z-]+-of:(.+)$")
+    pairs = rejected.select("record_id", tail.alias("survivor")).drop_nulls()
+    return dict(pairs.iter_rows())
 
 
 def _run(ledger: Ledger, name: str, frame: pl.DataFrame, stage) -> StageResult:

@@ -62,11 +62,12 @@ def test_build_writes_every_output(sample_build):
 def test_manifest_counts_add_up_at_every_stage(sample_build):
     manifest = json.loads((sample_build / "manifest.json").read_text())
     stages = {s["stage"]: s for s in manifest["stages"]}
-    assert list(stages) == ["read", "clean", "dedup", "pairs"]
+    assert list(stages) == ["read", "link", "clean", "dedup", "pairs"]
     for s in stages.values():
         assert s["received"] == s["kept"] + s["rejected"] + s["quarantined"]
         assert sum(s["reasons"].values()) == s["rejected"] + s["quarantined"]
-    assert stages["clean"]["received"] == stages["read"]["kept"]
+    assert stages["link"]["received"] == stages["link"]["kept"] == stages["read"]["kept"]
+    assert stages["clean"]["received"] == stages["link"]["kept"]
     assert stages["dedup"]["received"] == stages["clean"]["kept"]
     rejected = pl.read_parquet(sample_build / "rejected.parquet")
     records = pl.read_parquet(sample_build / "records.parquet")
@@ -84,7 +85,13 @@ def test_every_task_produced_pairs(sample_build):
         for line in (sample_build / name).read_text().splitlines()
     ]
     tasks = {line["metadata"]["task"] for line in lines}
-    assert tasks == {"issue_to_title", "triage", "release_notes"}
+    assert tasks == {
+        "issue_to_title",
+        "triage",
+        "release_notes",
+        "changes_to_release_notes",
+        "issue_to_changelog_entry",
+    }
     assert {line["metadata"]["split"] for line in lines} == {"train", "validation"}
     for line in lines:
         roles = [m["role"] for m in line["messages"]]
@@ -153,3 +160,37 @@ def test_a_failing_expectation_fails_the_build_and_keeps_the_previous_output(tmp
     after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert after == before
     assert (tmp_path / "out.failed" / "manifest.json").is_file()
+
+
+def test_sample_changelogs_link_to_jira_and_github_issues_and_make_link_pairs(sample_build):
+    records = pl.read_parquet(sample_build / "records.parquet")
+    release = records.filter(pl.col("record_id") == "changelog:acme-web@4.4.0").row(0, named=True)
+    assert release["linked_records"] == [
+        "github:acme/widgets#85",
+        "jira:ACME-101",
+        "jira:ACME-132",
+        "jira:ACME-134",
+        "jira:ACME-138",
+        "jira:ACME-140",
+        "jira:OPS-26",
+    ]
+    assert [e["section"] for e in release["entries"]][:2] == ["added", "added"]
+    # The mirrored pair: GitHub #88 names Jira ACME-137, and dedup kept one copy.
+    mirror = records.filter(pl.col("record_id") == "github:acme/widgets#88").row(0, named=True)
+    assert mirror["same_as"] == ["jira:ACME-137"]
+    rejected = pl.read_parquet(sample_build / "rejected.parquet")
+    assert ("jira:ACME-137", "dedup:mirror-of:github:acme/widgets#88") in rejected.select(
+        "record_id", "reason"
+    ).rows()
+    lines = [
+        json.loads(line)
+        for name in ("train.jsonl", "validation.jsonl")
+        for line in (sample_build / name).read_text().splitlines()
+    ]
+    entry_pairs = {
+        tuple(x["metadata"]["record_ids"])
+        for x in lines
+        if x["metadata"]["task"] == "issue_to_changelog_entry"
+    }
+    assert ("jira:ACME-101", "changelog:acme-web@4.4.0") in entry_pairs
+    assert ("github:acme/widgets#85", "changelog:acme-web@4.4.0") in entry_pairs

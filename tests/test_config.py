@@ -13,7 +13,13 @@ def test_minimal_config_fills_every_default():
     assert cfg.clean.redact is True
     assert cfg.validate.enabled is True
     assert cfg.dedup.threshold == 0.7
-    assert cfg.pairs.tasks == ["issue_to_title", "triage", "release_notes"]
+    assert cfg.pairs.tasks == [
+        "issue_to_title",
+        "triage",
+        "release_notes",
+        "changes_to_release_notes",
+        "issue_to_changelog_entry",
+    ]
     assert cfg.output_dir == Path("/proj/out")
     assert cfg.resolve("data/x.json") == Path("/proj/data/x.json")
 

@@ -60,6 +60,9 @@ def dedup(frame: pl.DataFrame, cfg: DedupConfig) -> StageResult:
     representatives = [i for i in first_of_digest.values() if sets[i]]
     for i, j in _near_pairs(representatives, sets, cfg):
         _union(parent, i, j)
+    mirrors = _mirror_pairs(frame, ids)
+    for i, j in mirrors:
+        _union(parent, i, j)
 
     roots = [_find(parent, i) for i in range(len(ids))]
     members: dict[int, list[int]] = {}
@@ -79,6 +82,10 @@ def dedup(frame: pl.DataFrame, cfg: DedupConfig) -> StageResult:
                 continue
             if digests[i] == digests[survivor]:
                 reason, detail = f"dedup:exact-of:{ids[survivor]}", "identical normalised text"
+            elif (min(i, survivor), max(i, survivor)) in mirrors:
+                sim = jaccard(sets[i], sets[survivor])
+                reason = f"dedup:mirror-of:{ids[survivor]}"
+                detail = f"the same item in another tracker; jaccard {sim:.3f}"
             else:
                 sim = jaccard(sets[i], sets[survivor])
                 reason, detail = f"dedup:near-duplicate-of:{ids[survivor]}", f"jaccard {sim:.3f}"
@@ -110,6 +117,20 @@ def _near_pairs(
             j = int(other)
             if j > i and jaccard(sets[i], sets[j]) >= cfg.threshold:
                 pairs.append((i, j))
+    return pairs
+
+
+def _mirror_pairs(frame: pl.DataFrame, ids: list[str]) -> set[tuple[int, int]]:
+    """Return index pairs the link stage found to be the same item in two trackers."""
+    if "same_as" not in frame.columns:
+        return set()
+    position = {rid: i for i, rid in enumerate(ids)}
+    pairs = set()
+    for i, others in enumerate(frame["same_as"].to_list()):
+        for other in others or []:
+            j = position.get(other)
+            if j is not None and j != i:
+                pairs.add((min(i, j), max(i, j)))
     return pairs
 
 

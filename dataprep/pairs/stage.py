@@ -19,13 +19,16 @@ def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
     """Return pairs (``PAIR_SCHEMA``) sorted by ``pair_id``; candidates with an empty turn or
     repeating an earlier pair are rejected (``pairs:empty-turn``, ``pairs:duplicate-of:<id>``)."""
     frames = [TASKS[name](records) for name in cfg.tasks]
-    candidates = pl.concat(frames) if frames else pl.DataFrame()
+    candidates = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
     if candidates.is_empty():
         return StageResult(pl.DataFrame(schema=PAIR_SCHEMA), stats={"candidates": 0})
     candidates = candidates.join(
         records.select("record_id", "source", "lang"), on="record_id", how="left"
     ).sort("task", "record_id")
 
+    if "extra_ids" not in candidates.columns:
+        candidates = candidates.with_columns(extra_ids=pl.lit(None, pl.List(pl.String)))
+    source_of = dict(records.select("record_id", "source").iter_rows())
     rows, rejected = [], []
     seen: dict[str, str] = {}
     for row in candidates.iter_rows(named=True):
@@ -43,8 +46,10 @@ def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
                     "pair_id": pair_id,
                     "task": row["task"],
                     "messages": messages,
-                    "record_ids": [row["record_id"]],
-                    "sources": [row["source"]],
+                    "record_ids": [row["record_id"], *(row["extra_ids"] or [])],
+                    "sources": sorted(
+                        {source_of[i] for i in [row["record_id"], *(row["extra_ids"] or [])]}
+                    ),
                     "split": split,
                     "lang": row["lang"],
                 }

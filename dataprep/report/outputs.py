@@ -95,6 +95,7 @@ def manifest(
         "redactions": stats.get("redactions", {}),
         "unmapped_values": stats.get("unmapped", {}),
         "dedup": {"clusters": stats.get("clusters", 0)},
+        "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
         "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
         "outputs": outputs,
     }
