@@ -156,3 +156,17 @@ def _credits(parts: list[str]) -> tuple[str, list[str]]:
 def unique(items: list[str]) -> list[str]:
     """Return ``items`` without repeats, in first-seen order."""
     return list(dict.fromkeys(i for i in items if i))
+
+
+# A Markdown link-reference definition: ``[1.2.0]: https://...`` (Keep a Changelog's footer).
+LINK_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
+
+
+def link_references(lines: list[str]) -> dict[str, str]:
+    """Return link-reference targets by lower-cased label (``[unreleased]`` matches)."""
+    references: dict[str, str] = {}
+    for line in lines:
+        match = LINK_REFERENCE.match(line)
+        if match:
+            references.setdefault(match.group("label").strip().lower(), match.group("url"))
+    return references

@@ -20,7 +20,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dataprep.connectors.changelog.entries import credited_entries
+from dataprep.connectors.changelog.entries import (
+    LINK_REFERENCE as _LINK_REFERENCE,
+)
+from dataprep.connectors.changelog.entries import credited_entries, link_references
 from dataprep.connectors.changelog.model import Release, clean_version, parse_release_date
 from dataprep.text.markup import tidy_markdown
 
@@ -30,7 +33,6 @@ _VERSION_HEADING = re.compile(
 )
 _KEPT_HEADING = re.compile(r"^##\s+\[(?:unreleased|v?\d[^\]]*)\](?!\()", re.IGNORECASE)
 _OTHER_HEADING = re.compile(r"^#{1,2}(?:\s|$)")  # ends a version's section without starting one
-_LINK_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
 _FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
 _GITHUB_REPO = re.compile(r"^https?://github\.com/([\w.-]+/[\w.-]+)/")
 
@@ -54,7 +56,7 @@ def detect(text: str, name: str) -> bool:
 def parse(text: str, name: str, project: str | None = None) -> list[Release]:
     """Return one release per version heading, entries by ``###`` section."""
     lines = text.splitlines()
-    references = _link_references(lines)
+    references = link_references(lines)
     repo = _github_repo(references.values())
     return [_release(section, references, repo) for section in _sections(lines)]
 
@@ -77,16 +79,6 @@ def _sections(lines: list[str]) -> list[_Section]:
         elif current is not None and (in_code or not _LINK_REFERENCE.match(line)):
             current.body.append(line)
     return sections
-
-
-def _link_references(lines: list[str]) -> dict[str, str]:
-    """Return link-reference targets by lower-cased label (``[unreleased]`` matches)."""
-    references: dict[str, str] = {}
-    for line in lines:
-        match = _LINK_REFERENCE.match(line)
-        if match:
-            references.setdefault(match.group("label").strip().lower(), match.group("url"))
-    return references
 
 
 def _release(section: _Section, refs: dict[str, str], repo: str | None) -> Release:

@@ -31,7 +31,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dataprep.connectors.changelog.entries import credited_entries, unique
+from dataprep.connectors.changelog.entries import (
+    LINK_REFERENCE as _LINK_REFERENCE,
+)
+from dataprep.connectors.changelog.entries import credited_entries, link_references, unique
 from dataprep.connectors.changelog.model import (
     PLACEHOLDER_DATE,
     Entry,
@@ -53,7 +56,6 @@ _UNRELEASED_HEADING = re.compile(
 )
 _REST_SEPARATOR = re.compile(r"^\s*(?:[-–—/:]\s*)?")
 _GENERIC_PREFIXES = {"version", "release", "v"}
-_LINK_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?")
 _ANCHOR = re.compile(r'^\s*<a\s+name="[^"]*">\s*</a>\s*$', re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
 # The file's own repository shows in its compare, commit and release links; issue and pull
@@ -185,7 +187,7 @@ def parse(text: str, name: str, project: str | None = None) -> list[Release]:
     if not found:
         lone = _lone_github_release(lines)
         found = [lone] if lone else []
-    references = _link_references(lines)
+    references = link_references(lines)
     repo = _github_repo(text)
     return [_release(section, references, repo) for section in found]
 
@@ -271,16 +273,6 @@ def _full_changelog_url(lines: list[str]) -> str | None:
         if match:
             return match.group("url")
     return None
-
-
-def _link_references(lines: list[str]) -> dict[str, str]:
-    """Return link-reference targets by lower-cased label (``[1.2.0]: url``)."""
-    references: dict[str, str] = {}
-    for line in lines:
-        match = _LINK_REFERENCE.match(line)
-        if match:
-            references.setdefault(match.group("label").strip().lower(), match.group("url"))
-    return references
 
 
 def _github_repo(text: str) -> str | None:
