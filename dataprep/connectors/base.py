@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,20 +88,23 @@ class ReadResult:
         self,
         ctx: ReadContext,
         where: str,
-        build: Callable[[Any, ReadContext, ReadResult], dict[str, Any]],
+        build: Callable[[Any, ReadContext, ReadResult], dict[str, Any] | None],
         item: Any,
     ) -> None:
         """Add the record ``build(item, ctx, scratch)`` makes of one input item at ``where``,
-        or quarantine the item when it raises ``InputError``. Unknown vocabulary is counted
-        only for items kept, so a quarantined item leaves no trace in the build summary."""
+        or quarantine the item when it raises ``InputError``. ``build`` returns None for an
+        item it skipped (with ``scratch.skip``). Unknown vocabulary is counted only for items
+        kept, so a quarantined item leaves no trace in the build summary."""
         scratch = ReadResult()
         try:
             record = build(item, ctx, scratch)
         except InputError as error:
             self.quarantined(ctx, where, error.reason, str(error))
             return
-        self.unmapped.update(scratch.unmapped)
-        self.records.append({**record, "origin": f"{ctx.origin}{where}"})
+        self.skipped.extend(scratch.skipped)
+        if record is not None:
+            self.unmapped.update(scratch.unmapped)
+            self.records.append({**record, "origin": f"{ctx.origin}{where}"})
 
     def extend(self, other: ReadResult) -> None:
         self.records.extend(other.records)
@@ -205,3 +208,24 @@ def duplicate_columns(marked: bool, of: str | None = None) -> dict[str, Any]:
     """Return the ``is_duplicate`` and ``duplicate_of`` columns: an item the tracker names the
     original of is a duplicate even when it carries no duplicate resolution or state."""
     return {"is_duplicate": bool(marked or of), "duplicate_of": of or None}
+
+
+def read_items(
+    ctx: ReadContext,
+    load: Callable[[], Iterable[tuple[str, Any]]],
+    build: Callable[[Any, ReadContext, ReadResult], dict[str, Any] | None],
+) -> ReadResult:
+    """Return what ``build`` makes of every item ``load()`` lists as (where, item) pairs.
+
+    The shape every connector shares: a file that cannot be read at all is one quarantine
+    entry; otherwise each item is a record, a skip or a quarantine entry of its own.
+    """
+    result = ReadResult()
+    try:
+        items = list(load())
+    except InputError as error:
+        result.quarantined(ctx, error.where, error.reason, str(error))
+        return result
+    for where, item in items:
+        result.add_item(ctx, where, build, item)
+    return result

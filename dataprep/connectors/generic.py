@@ -58,6 +58,7 @@ from dataprep.connectors.base import (
     duplicate_columns,
     load_json,
     parse_datetime,
+    read_items,
 )
 from dataprep.connectors.refs import collect_links
 from dataprep.schema import RECORD_SCHEMA, UTC_DATETIME
@@ -108,16 +109,8 @@ _PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+|\*)\]")
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one JSON, JSONL or CSV file mapped through ``ctx.fields``."""
-    result = ReadResult()
     kind = ctx.format or path.suffix.lower().lstrip(".")
-    try:
-        items = _items(path, kind)
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, item in items:
-        result.add_item(ctx, where, _record, item)
-    return result
+    return read_items(ctx, lambda: _items(path, kind), _record)
 
 
 def _items(path: Path, kind: str) -> list[tuple[str, Any]]:

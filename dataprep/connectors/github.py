@@ -35,6 +35,7 @@ from dataprep.connectors.base import (
     duplicate_columns,
     field_datetime,
     load_json,
+    read_items,
 )
 from dataprep.connectors.refs import collect_links, find_refs
 
@@ -69,18 +70,7 @@ _DUPLICATE_OF = re.compile(r"^[ \t]*duplicate of:?[ \t]+(\S+)", re.IGNORECASE | 
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one GitHub issues file; pull requests skipped, bad ones quarantined."""
-    result = ReadResult()
-    try:
-        items = _items(load_json(path))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, item in items:
-        try:
-            _read_item(item, ctx, result, origin=f"{ctx.origin}{where}")
-        except InputError as error:
-            result.quarantined(ctx, where, error.reason, str(error))
-    return result
+    return read_items(ctx, lambda: _items(load_json(path)), _read_item)
 
 
 def _items(data: Any) -> list[tuple[str, Any]]:
@@ -95,7 +85,8 @@ def _items(data: Any) -> list[tuple[str, Any]]:
     )
 
 
-def _read_item(item: Any, ctx: ReadContext, result: ReadResult, origin: str) -> None:
+def _read_item(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any] | None:
+    """Return the record of one issue, or None for a pull request (skipped with a reason)."""
     if not isinstance(item, dict):
         raise InputError(f"expected an issue object, got {type(item).__name__}")
     if "createdAt" in item or "stateReason" in item:
@@ -104,11 +95,8 @@ def _read_item(item: Any, ctx: ReadContext, result: ReadResult, origin: str) -> 
     if item.get("pull_request") is not None:
         detail = _str(item.get("html_url")) or ""
         result.skip(f"github:{repo}#{number}", "source:pull-request", detail)
-        return
-    seen = ReadResult()  # values of a quarantined item are not counted
-    record = _issue_record(item, ctx, seen, repo, number)
-    result.unmapped.update(seen.unmapped)
-    result.records.append({**record, "origin": origin})
+        return None
+    return _issue_record(item, ctx, result, repo, number)
 
 
 def _from_gh_cli(item: dict[str, Any]) -> dict[str, Any]:

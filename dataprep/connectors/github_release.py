@@ -34,6 +34,7 @@ from dataprep.connectors.base import (
     dig,
     field_datetime,
     load_json,
+    read_items,
 )
 from dataprep.connectors.changelog.markdown import release_body_entries
 from dataprep.connectors.refs import collect_links
@@ -47,20 +48,7 @@ _GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the release records of one GitHub releases file; bad items quarantined."""
-    result = ReadResult()
-    try:
-        items = _items(load_json(path))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, item in items:
-        try:
-            record = release_record(item, ctx)
-        except InputError as error:
-            result.quarantined(ctx, where, error.reason, str(error))
-            continue
-        result.records.append({**record, "origin": f"{ctx.origin}{where}"})
-    return result
+    return read_items(ctx, lambda: _items(load_json(path)), _build)
 
 
 def _items(data: Any) -> list[tuple[str, Any]]:
@@ -74,6 +62,10 @@ def _items(data: Any) -> list[tuple[str, Any]]:
         "or gh release list --json)",
         reason="parse:unexpected-shape",
     )
+
+
+def _build(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
+    return release_record(item, ctx)
 
 
 def release_record(item: Any, ctx: ReadContext) -> dict[str, Any]:

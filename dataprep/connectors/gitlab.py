@@ -33,6 +33,7 @@ from dataprep.connectors.base import (
     dig,
     duplicate_columns,
     load_json,
+    read_items,
 )
 from dataprep.connectors.generic import field_datetime_any
 from dataprep.connectors.refs import collect_links, find_refs
@@ -47,15 +48,7 @@ _DUPLICATE_NOTE = re.compile(r"^marked this issue as a duplicate of\s+(\S+)", re
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one GitLab issues file; bad issues are quarantined."""
-    result = ReadResult()
-    try:
-        items = _items(load_json(path))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, item in items:
-        result.add_item(ctx, where, _record, item)
-    return result
+    return read_items(ctx, lambda: _items(load_json(path)), _record)
 
 
 def _items(data: Any) -> list[tuple[str, Any]]:

@@ -26,6 +26,7 @@ from dataprep.connectors.base import (
     duplicate_columns,
     field_datetime,
     load_json,
+    read_items,
 )
 from dataprep.connectors.refs import collect_links
 from dataprep.text.markup import adf_to_markdown, jira_wiki_to_markdown
@@ -88,15 +89,7 @@ def read_file(path: Path, ctx: ReadContext) -> ReadResult:
 
 def read_json(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one Jira search-response file; bad issues are quarantined."""
-    result = ReadResult()
-    try:
-        items = _issues(load_json(path))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, issue in items:
-        result.add_item(ctx, where, _issue_record, issue)
-    return result
+    return read_items(ctx, lambda: _issues(load_json(path)), _issue_record)
 
 
 def _issues(data: Any) -> list[tuple[str, Any]]:

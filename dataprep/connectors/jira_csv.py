@@ -31,6 +31,7 @@ from dataprep.connectors.base import (
     ReadResult,
     decode_text,
     duplicate_columns,
+    read_items,
 )
 from dataprep.connectors.generic import field_datetime_any, raise_field_limit
 from dataprep.connectors.refs import collect_links
@@ -52,16 +53,12 @@ REQUIRED = ("Issue key", "Summary")
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one Jira CSV export; bad rows are quarantined by line."""
-    result = ReadResult()
-    try:
-        header, rows = _rows(decode_text(path.read_bytes()))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for line, cells in rows:
-        where = f":{line}"
-        result.add_item(ctx, where, _record, _Row(header, cells))
-    return result
+
+    def rows() -> list[tuple[str, _Row]]:
+        header, cells_by_line = _rows(decode_text(path.read_bytes()))
+        return [(f":{line}", _Row(header, cells)) for line, cells in cells_by_line]
+
+    return read_items(ctx, rows, _record)
 
 
 def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:

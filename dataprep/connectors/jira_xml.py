@@ -47,6 +47,7 @@ from dataprep.connectors.base import (
     ReadResult,
     decode_text,
     duplicate_columns,
+    read_items,
 )
 from dataprep.connectors.generic import field_datetime_any
 from dataprep.connectors.refs import collect_links
@@ -57,16 +58,12 @@ _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one Jira XML export; a malformed file is quarantined whole."""
-    result = ReadResult()
-    try:
-        items = _items(decode_text(path.read_bytes()))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for i, item in enumerate(items):
-        where = f":$.rss.channel.item[{i}]"
-        result.add_item(ctx, where, _record, item)
-    return result
+
+    def items() -> list[tuple[str, Any]]:
+        listed = _items(decode_text(path.read_bytes()))
+        return [(f":$.rss.channel.item[{i}]", item) for i, item in enumerate(listed)]
+
+    return read_items(ctx, items, _record)
 
 
 def _items(text: str) -> list[ET.Element]:

@@ -46,6 +46,7 @@ from dataprep.connectors.base import (
     dig,
     duplicate_columns,
     load_json,
+    read_items,
 )
 from dataprep.connectors.generic import csv_rows, field_datetime_any
 from dataprep.connectors.refs import collect_links
@@ -74,19 +75,11 @@ _JS_ZONE_NAME = re.compile(r"\s*\([^)]*\)\s*$")
 
 def read_file(path: Path, ctx: ReadContext) -> ReadResult:
     """Return the records of one Linear CSV export or GraphQL page; bad issues quarantined."""
-    result = ReadResult()
     kind = ctx.format or path.suffix.lower().lstrip(".")
-    try:
-        if kind == "csv":
-            items = [(w, _from_csv(row)) for w, row in csv_rows(decode_text(path.read_bytes()))]
-        else:
-            items = _nodes(load_json(path))
-    except InputError as error:
-        result.quarantined(ctx, error.where, error.reason, str(error))
-        return result
-    for where, item in items:
-        result.add_item(ctx, where, _record, item)
-    return result
+    if kind == "csv":
+        text = lambda: decode_text(path.read_bytes())  # noqa: E731 (read inside the guard)
+        return read_items(ctx, lambda: [(w, _from_csv(r)) for w, r in csv_rows(text())], _record)
+    return read_items(ctx, lambda: _nodes(load_json(path)), _record)
 
 
 def _nodes(data: Any) -> list[tuple[str, Any]]:
