@@ -35,6 +35,9 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "issue_type": pl.String,
     "priority": pl.String,
     "labels": pl.List(pl.String),
+    # Restricted visibility set in the tracker (Jira issue security level, GitLab
+    # "confidential"); the access policy drops these unless the level is allowed.
+    "security_level": pl.String,
     "components": pl.List(pl.String),
     "fix_versions": pl.List(pl.String),
     "author": pl.String,

@@ -100,6 +100,7 @@ def _record(item: Any, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
         "issue_type": issue_type,
         "priority": github.canonical_priority(plain_labels, ctx),
         "labels": labels,
+        "security_level": "confidential" if item.get("confidential") is True else None,
         "fix_versions": [m] if (m := _str(dig(item, "milestone", "title"))) else [],
         "author": _str(dig(item, "author", "username")),
         "assignee": _str(dig(item, "assignee", "username"))

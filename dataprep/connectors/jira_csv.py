@@ -140,6 +140,7 @@ def _record(row: _Row, ctx: ReadContext, result: ReadResult) -> dict[str, Any]:
         "issue_type": jira.canonical_issue_type(row.one("Issue Type"), ctx, result),
         "priority": jira.canonical_priority(row.one("Priority"), ctx, result),
         "labels": row.all("Labels"),
+        "security_level": row.one("Security Level"),
         "components": row.all("Component/s"),
         "fix_versions": row.all("Fix Version/s"),
         "author": row.one("Reporter"),
