@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from dataprep import logs
 from dataprep.config import ConfigError, find_config, load_config
 from dataprep.validate import GateResult, SuiteError
 
@@ -44,6 +45,7 @@ def main(ctx: click.Context, debug: bool) -> None:
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logs.install()
 
 
 @main.command(epilog="Example:\n\n\b\n  dataprep build\n  dataprep build --config acme.yaml")
@@ -79,6 +81,7 @@ def build(ctx: click.Context, config_path: Path | None, pull_first: bool) -> Non
     except (ConfigError, SuiteError) as err:
         _user_error(ctx, err)
     _print_ledger(result.ledger.to_list())
+    _print_clean(result.manifest)
     _print_gates(result.gates)
     unmapped = result.manifest["unmapped_values"]
     if unmapped:
@@ -193,6 +196,21 @@ def _print_ledger(stages: list[dict]) -> None:
         for reason, n in s["reasons"].items():
             table.add_row(f"  {reason}", "", "", str(n), "", style="dim")
     console.print(table)
+
+
+def _print_clean(manifest: dict) -> None:
+    """Print what the clean stage replaced and removed, and the languages it measured."""
+
+    def listed(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    clean = manifest.get("clean", {})
+    if manifest.get("redactions"):
+        console.print(f"redacted: {listed(manifest['redactions'])}", soft_wrap=True)
+    if clean.get("comments_dropped"):
+        console.print(f"comments dropped: {listed(clean['comments_dropped'])}", soft_wrap=True)
+    if clean.get("languages"):
+        console.print(f"languages measured: {listed(clean['languages'])}", soft_wrap=True)
 
 
 def _print_gates(results: list[GateResult]) -> None:

@@ -104,6 +104,10 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     )
     stats = {
         "redactions": cleaned.stats.get("redactions", {}),
+        "clean": {
+            "comments_dropped": cleaned.stats.get("comments_dropped", {}),
+            "languages": cleaned.stats.get("languages", {}),
+        },
         "unmapped": dict(sorted(inputs.read.unmapped.items())),
         **deduped.stats,
         **linked.stats,

@@ -39,11 +39,11 @@ def test_bad_config_path_is_a_one_line_error_with_exit_2(tmp_path):
 
 def test_unknown_key_is_a_one_line_error_with_exit_2(tmp_path):
     config = tmp_path / "dataprep.yaml"
-    config.write_text("sources: [{name: a, type: jira, path: x.json}]\nclean: {min_char: 3}\n")
+    config.write_text("sources: [{name: a, type: jira, path: x.json}]\nclean: {languagse: [en]}\n")
     result = CliRunner().invoke(main, ["build", "--config", str(config)])
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "error: clean.min_char: unknown key; did you mean 'min_chars'?"
+        "error: clean.languagse: unknown key; did you mean 'languages'?"
     )
 
 

@@ -10,7 +10,7 @@ MINIMAL = {"sources": [{"name": "j", "type": "jira", "path": "data/*.json"}]}
 def test_minimal_config_fills_every_default():
     cfg = parse_config(MINIMAL, base_dir=Path("/proj"))
     assert cfg.output == "out"
-    assert cfg.clean.redact is True
+    assert cfg.clean.redact.enabled is True and cfg.clean.quality.min_words == 5
     assert cfg.validate.enabled is True
     assert cfg.dedup.threshold == 0.7
     assert cfg.pairs.tasks == [
@@ -33,8 +33,8 @@ def test_minimal_config_fills_every_default():
         ),
         ({**MINIMAL, "outptu": "x"}, "outptu: unknown key; did you mean 'output'?"),
         (
-            {**MINIMAL, "clean": {"min_chars": "ten"}},
-            "clean.min_chars: expected an integer, got str 'ten'",
+            {**MINIMAL, "clean": {"quality": {"min_words": "ten"}}},
+            "clean.quality.min_words: expected an integer, got str 'ten'",
         ),
         (
             {"sources": [{"name": "j", "type": "jra", "path": "x"}]},

@@ -93,6 +93,9 @@ def manifest(
             "records_by_lang": _counts(result.records, "lang"),
         },
         "redactions": stats.get("redactions", {}),
+        # comments removed as noise, and the language of every record the clean stage measured
+        # (kept or not), so a reader sees what the language filter saw
+        "clean": stats.get("clean", {}),
         "unmapped_values": stats.get("unmapped", {}),
         "dedup": {"clusters": stats.get("clusters", 0)},
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
