@@ -99,23 +99,83 @@ def test_every_task_produced_pairs(sample_build):
         assert all(m["content"].strip() for m in line["messages"])
 
 
-def test_no_input_email_address_reaches_any_output(sample_build):
-    inputs = "".join(
+def _sample_inputs() -> str:
+    return "".join(
         p.read_text(encoding="utf-8", errors="replace")
         for p in (REPO / "sample_data").rglob("*")
         if p.is_file()
     )
+
+
+def _output_texts(out: Path) -> dict[str, str]:
+    """Every output file as text: parquet files as NDJSON of all their columns."""
+    texts = {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8")
+        for p in out.rglob("*")
+        if p.is_file() and p.suffix != ".parquet"
+    }
+    for parquet in out.rglob("*.parquet"):
+        texts[str(parquet.relative_to(out))] = pl.read_parquet(parquet).write_ndjson()
+    return texts
+
+
+def _people_in_sample_data() -> set[str]:
+    """Display names and logins of the humans in sample_data, read from the raw files."""
+    names = set()
+    for page in (REPO / "sample_data" / "jira").glob("*.json"):
+        names |= set(re.findall(r'"displayName": "([^"]+)"', page.read_text()))
+    github = json.loads((REPO / "sample_data" / "github" / "issues.json").read_text())
+    for issue in github:
+        for user in [issue["user"], *(c["user"] for c in issue.get("comments") or [])]:
+            names.add(user["login"])
+    # @mentions in prose (not "-d @payload.json" or "runner@host" in code)
+    names |= set(re.findall(r"(?<![\w.])@([a-z][a-z-]*[a-z])\b(?![.\w-])", _sample_inputs()))
+    return {n for n in names if "[bot]" not in n and "Automation" not in n and n != "acme"}
+
+
+# Planted in sample_data (fake values, shaped like the real thing): they must never come out.
+SECRETS = [
+    r"ghp_[A-Za-z0-9]{36}",
+    r"AKIA[0-9A-Z]{16}",
+    r"tR9vXe2LqM4sZ8kP1nWb7YcJ5hF3dG6aU0oI2yQe",
+    r"\+44 20 7946 0321",
+    r"10\.42\.7\.19",
+]
+
+
+def test_no_email_secret_or_real_name_from_sample_data_reaches_any_output(sample_build):
+    inputs = _sample_inputs()
     emails = set(re.findall(EMAIL_PATTERN, inputs))
     assert len(emails) >= 5, "sample_data should carry e-mail addresses to redact"
-    texts = [
-        p.read_text(encoding="utf-8")
-        for p in sample_build.rglob("*")
-        if p.is_file() and p.suffix != ".parquet"
-    ]
-    for parquet in sample_build.glob("*.parquet"):
-        texts.append(pl.read_parquet(parquet).write_ndjson())
-    found = {e for e in emails for text in texts if e in text}
-    assert found == set()
+    people = _people_in_sample_data()
+    assert {"Jordan Smith", "lchen-dev", "sarah-builds", "Arjun Mehta"} <= people
+    secrets = [found for pattern in SECRETS for found in re.findall(pattern, inputs)]
+    assert len(secrets) == len(SECRETS), "every planted secret is in sample_data"
+
+    leaks = []
+    for name, text in _output_texts(sample_build).items():
+        leaks += [(name, e) for e in emails if e in text]
+        leaks += [(name, s) for s in secrets if s in text]
+        leaks += [(name, p) for p in people if re.search(rf"(?<![\w/.-]){re.escape(p)}\b", text)]
+    assert leaks == []
+
+
+def test_redaction_and_languages_are_counted_in_the_manifest(sample_build):
+    manifest = json.loads((sample_build / "manifest.json").read_text())
+    redactions = manifest["redactions"]
+    for kind in ("email", "person", "ip", "phone", "secret:github", "secret:aws"):
+        assert redactions.get(kind, 0) >= 1, kind
+    assert manifest["counts"]["records_by_lang"] == {"en": manifest["counts"]["records"]}
+    assert manifest["clean"]["comments_dropped"]["noise:bot"] >= 2
+    assert manifest["clean"]["comments_dropped"]["noise:plus-one"] >= 1
+    assert set(manifest["clean"]["languages"]) >= {"en", "de", "fr"}
+
+
+def test_confidential_and_bot_tickets_are_dropped_by_policy(sample_build):
+    rejected = pl.read_parquet(sample_build / "rejected.parquet")
+    reasons = dict(rejected.select("record_id", "reason").iter_rows())
+    assert reasons["jira:OPS-36"] == "policy:security-level"
+    assert "jira:OPS-37" not in reasons  # kept, with its leaked keys redacted
 
 
 def test_the_quarantine_names_the_file_and_the_error(sample_build):
