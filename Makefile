@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/clean.py
 
 clean:
 	rm -rf $(VENV) out out.failed .pytest_cache .ruff_cache build *.egg-info

@@ -253,3 +253,30 @@ def titles_bodies(
         langs.append(lang)
         copy_of.append(base)
     return titles, bodies, copy_of
+
+
+def cached_parquet(n: int, seed: int = 7, words: int = 150, near_dupes: float = 0.1) -> str:
+    """Return a parquet of ``records(...)`` (plus the generator's ``_lang``), made once in a child
+    process so that the caller's peak memory is its own work, not the generator's dicts."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    folder = os.path.join(tempfile.gettempdir(), "dataprep-bench")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"corpus-{n}-{seed}-{words}-{near_dupes}.parquet")
+    if not os.path.exists(path):
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "import polars as pl; from corpus import records, strip_private;"
+            "from dataprep.schema import records_frame;"
+            f"rows = records({n}, {seed}, {words}, {near_dupes});"
+            "frame = records_frame(strip_private(rows));"
+            "frame.with_columns(pl.Series('_lang', [r['_lang'] for r in rows]))"
+            ".write_parquet(sys.argv[2] + '.tmp')"
+        )
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run([sys.executable, "-c", code, here, path], check=True)
+        os.replace(path + ".tmp", path)
+    return path

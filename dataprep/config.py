@@ -121,11 +121,16 @@ class QualityConfig:
 
     # quality:too-few-words. C4 keeps lines of at least 5 words; Gopher's 50-word document
     # minimum would drop most real bug reports (a sentence plus a stack trace), so the C4 line
-    # rule is applied to the whole body.
+    # rule is applied to the whole body. Words are whitespace tokens, and each Han or kana
+    # character counts as one (Chinese and Japanese are written without spaces).
     min_words: int = 5
     # quality:too-long. Gopher's upper bound of 100,000 words; beyond it a tracker body is a
     # pasted dump, not an issue.
     max_words: int = 100_000
+    # Gopher's ratio and repetition rules below were calibrated on documents of at least 50
+    # words (it drops shorter ones outright): on a ten-word body one version number or one
+    # repeated phrase moves a ratio past its limit. They apply from this many words up.
+    ratio_rules_min_words: int = 50
     # quality:low-alpha. Gopher: at least 80% of words contain an alphabetic character.
     min_alpha_words: float = 0.8
     # quality:repeated-lines. Gopher: drop when more than 30% of lines are duplicates, or
@@ -134,17 +139,13 @@ class QualityConfig:
     max_dup_line_fraction: float = 0.3
     max_dup_line_char_fraction: float = 0.2
     # quality:repeated-ngrams. Gopher: the most frequent word 2-, 3- and 4-gram may cover at most
-    # 20%, 18% and 16% of the characters. Both repetition rules apply from 50 words up (Gopher's
-    # own minimum), since in a ten-word body one repeated line or phrase is not a sign of junk,
-    # and to issues only: release notes repeat their phrasing by nature (templated entries are
-    # the dedup stage's boilerplate rule).
+    # 20%, 18% and 16% of the characters. The repetition rules judge issues only: release notes
+    # repeat their phrasing by nature (templated entries are the dedup stage's boilerplate rule).
     max_top_ngram_fraction: dict[str, float] = field(
         default_factory=lambda: {"2": 0.20, "3": 0.18, "4": 0.16}
     )
-    repetition_min_words: int = 50
     # quality:mostly-code. Our own rule, not from the papers: a body whose prose is under 10% of
     # its characters (the rest code blocks, logs or markup) gives no natural-language prompt.
-    # Measured on shared real exports: under 1% of real issues fall below it.
     min_prose_fraction: float = 0.1
     # quality:placeholder. Bodies that, with template scaffolding removed, say nothing:
     # matched case-insensitively against the whole prose.

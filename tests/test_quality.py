@@ -35,7 +35,7 @@ def judge(*bodies: str | None, cfg: QualityConfig | None = None) -> list[tuple[s
         [
             frame,
             measures(frame, pl.col("_prose"), pl.col("body")),
-            top_ngram_fractions(frame["_prose"], sizes, cfg.repetition_min_words),
+            top_ngram_fractions(frame["_prose"], sizes, cfg.ratio_rules_min_words),
         ],
         how="horizontal",
     )
@@ -80,10 +80,22 @@ def test_a_body_that_is_mostly_code_with_one_sentence_of_prose():
 
 
 def test_low_alphabetic_ratio_is_gophers_rule():
-    body = "Values: 12 7.5 33 0x1f 98% 4/5 17 -3 2024-05-01 9000 ok then"
+    numbers = " ".join(f"{i}.{i * 7 % 13} {i * 31}% {i * 3}" for i in range(15))
+    body = f"Measured values after the change, per run: {numbers} and then it stopped."
     [(reason, detail)] = judge(body)
     assert reason == "quality:low-alpha"
-    assert detail.endswith("(< 0.8)")
+    assert detail == "11 of 56 words have a letter (< 0.8)"
+
+
+def test_ratio_rules_do_not_judge_short_bodies():
+    # Gopher calibrated its ratios on 50+ word documents; a short note full of versions is fine
+    body = 'Django 3.2.23 fixes a security issue with severity "moderate" in 3.2.22. ...'
+    assert judge(body) == [(None, None)]
+
+
+def test_han_and_kana_characters_count_as_words():
+    [(reason, _)] = judge("エクスポートが失敗します")
+    assert reason is None
 
 
 def test_repeated_lines_in_a_long_body():

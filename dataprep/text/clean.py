@@ -100,7 +100,7 @@ def _measure(frame: pl.DataFrame, cfg: CleanConfig) -> pl.DataFrame:
         [
             frame,
             measures(frame, pl.col("_prose"), pl.col("body")),
-            top_ngram_fractions(frame["_prose"], sizes, cfg.quality.repetition_min_words),
+            top_ngram_fractions(frame["_prose"], sizes, cfg.quality.ratio_rules_min_words),
         ],
         how="horizontal",
     )

@@ -11,8 +11,12 @@ import polars as pl
 
 from dataprep.config import QualityConfig
 
-_WORD = r"\S+"
-_ALPHA_WORD = r"\S*[^\W\d_]\S*"
+# Whitespace tokens, and each Han or kana character on its own (no spaces in those scripts).
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_WORD = rf"[{_CJK}]|[^\s{_CJK}]+"
+_ALPHA_WORD = rf"[{_CJK}]|[^\s{_CJK}]*[^\W\d_][^\s{_CJK}]*"
+# The n-gram rule compares words without their punctuation.
+_BARE_WORD = rf"[{_CJK}]|[^\W{_CJK}]+"
 _FENCED_CODE = r"(?s)```.*?(?:```|$)|~~~.*?(?:~~~|$)"
 # Placeholder bodies are compared lower-cased, without trailing punctuation.
 _FOLD = r"[.!?:;,\s]+$"
@@ -26,7 +30,9 @@ def measures(frame: pl.DataFrame, prose: pl.Expr, text: pl.Expr) -> pl.DataFrame
         prose.str.count_matches(_WORD).alias("q_words"),
         prose.str.count_matches(_ALPHA_WORD).alias("q_alpha_words"),
         prose.str.len_chars().alias("q_prose_chars"),
-        text.fill_null("").str.replace_all(r"\s+", "").str.len_chars().alias("q_chars"),
+        (text.fill_null("").str.len_chars() - text.fill_null("").str.count_matches(r"\s"))
+        .cast(pl.UInt32)
+        .alias("q_chars"),
         text.fill_null("")
         .str.to_lowercase()
         .str.replace_all(_FOLD, "")
@@ -53,33 +59,52 @@ def measures(frame: pl.DataFrame, prose: pl.Expr, text: pl.Expr) -> pl.DataFrame
     )
 
 
+# Rows measured at once by the n-gram rule: its exploded words are ~25x the text in memory.
+NGRAM_CHUNK = 20_000
+
+
 def top_ngram_fractions(prose: pl.Series, sizes: list[int], min_words: int) -> pl.DataFrame:
     """Return ``q_top_<n>gram``: the share of word characters that the most frequent word
     n-gram covers (Gopher's measure), for rows with at least ``min_words`` words, else 0."""
-    words = (
+    parts = [
+        _top_ngram_fractions(prose.slice(start, NGRAM_CHUNK), sizes, min_words)
+        for start in range(0, max(len(prose), 1), NGRAM_CHUNK)
+    ]
+    return pl.concat(parts)
+
+
+def _top_ngram_fractions(prose: pl.Series, sizes: list[int], min_words: int) -> pl.DataFrame:
+    """One chunk of ``top_ngram_fractions``.
+
+    Words are exploded once into one flat column; an n-gram is the hash of n consecutive word
+    hashes, valid where all n words belong to the same row, so no per-row window is needed.
+    The hashes only group within this call, so Polars' own hash is fine here.
+    """
+    rows = (
         prose.to_frame("text")
         .with_row_index("row")
-        .select("row", pl.col("text").str.to_lowercase().str.extract_all(r"\w+").alias("w"))
+        .select("row", pl.col("text").str.to_lowercase().str.extract_all(_BARE_WORD).alias("w"))
+        .filter(pl.col("w").list.len() >= min_words)
+        .explode("w")
+        .select(
+            "row",
+            pl.col("w").hash(seed=0).alias("h"),
+            pl.col("w").str.len_chars().cast(pl.UInt32).alias("c"),
+        )
     )
-    long = words.filter(pl.col("w").list.len() >= min_words).explode("w")
-    out = words.select("row")
-    if long.height == 0:
-        return out.with_columns(pl.lit(0.0).alias(f"q_top_{n}gram") for n in sizes).drop("row")
-    long = long.with_columns(pl.col("w").str.len_chars().alias("chars"))
-    totals = long.group_by("row").agg(pl.col("chars").sum().alias("total"))
+    out = pl.DataFrame({"row": pl.Series(range(len(prose)), dtype=pl.UInt32)})
+    totals = rows.group_by("row").agg(pl.col("c").sum().alias("total"))
     for n in sizes:
-        gram = pl.concat_str(
-            [pl.col("w").shift(-k).over("row") for k in range(n)], separator=" ", ignore_nulls=False
-        )
-        grams_chars = sum(pl.col("chars").shift(-k).over("row") for k in range(n))
-        counted = (
-            long.select("row", gram.alias("g"), grams_chars.alias("gc"))
-            .drop_nulls("g")
-            .group_by("row", "g")
-            .agg(pl.len().alias("count"), pl.col("gc").first())
-        )
+        grams = rows.select(
+            "row",
+            pl.struct([pl.col("h").shift(-k).alias(f"h{k}") for k in range(n)]).hash().alias("g"),
+            pl.sum_horizontal(pl.col("c").shift(-k) for k in range(n)).alias("gc"),
+            (pl.col("row").shift(-(n - 1)) == pl.col("row")).alias("valid"),
+        ).filter(pl.col("valid"))
         top = (
-            counted.filter(pl.col("count") > 1)
+            grams.group_by("row", "g")
+            .agg(pl.len().alias("count"), pl.col("gc").first())
+            .filter(pl.col("count") > 1)
             .group_by("row")
             .agg((pl.col("count") * pl.col("gc")).max().alias("top"))
             .join(totals, on="row")
@@ -94,13 +119,12 @@ def verdicts(
 ) -> tuple[pl.Expr, pl.Expr]:
     """Return (reason, detail) expressions: the first rule a row fails, else null.
 
-    ``repetition`` says where the repetition rules apply (default: every row with at least
-    ``repetition_min_words`` words).
+    The ratio rules (low-alpha, repetition) judge rows of at least ``ratio_rules_min_words``
+    words; ``repetition`` narrows where the repetition rules apply.
     """
     words = pl.col("q_words")
-    repeats = words >= cfg.repetition_min_words
-    if repetition is not None:
-        repeats = repeats & repetition
+    ratios = words >= cfg.ratio_rules_min_words
+    repeats = ratios if repetition is None else ratios & repetition
     rules: list[tuple[pl.Expr, str, pl.Expr]] = [
         (
             pl.col("q_folded").is_in([p.lower() for p in cfg.placeholders])
@@ -129,7 +153,7 @@ def verdicts(
             ),
         ),
         (
-            pl.col("q_alpha_words") < cfg.min_alpha_words * words,
+            ratios & (pl.col("q_alpha_words") < cfg.min_alpha_words * words),
             "quality:low-alpha",
             pl.format(
                 "{} of {} words have a letter (< {})",
