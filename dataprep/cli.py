@@ -140,6 +140,72 @@ def _pull(ctx: click.Context, cfg, names: list[str]) -> None:
         )
 
 
+@main.command(
+    "dedup",
+    epilog="Example:\n\n\b\n  dataprep dedup tickets.jsonl --text-column body --out unique.jsonl"
+    "\n  cat a.jsonl | dataprep dedup - --text-column text --id-column id --out b.parquet",
+)
+@click.argument("source", metavar="IN")
+@click.option("--text-column", required=True, help="Column with the text to compare.")
+@click.option("--id-column", help="Column naming each row (default: the row number).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the kept rows go (.jsonl or .parquet); removed rows go beside it.",
+)
+@click.option("--threshold", type=float, default=0.7, show_default=True, help="Jaccard.")
+@click.option("--num-perm", type=int, default=128, show_default=True)
+@click.option("--shingle-size", type=int, default=3, show_default=True, help="Words per shingle.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.pass_context
+def dedup_command(
+    ctx: click.Context,
+    source: str,
+    text_column: str,
+    id_column: str | None,
+    out: Path,
+    threshold: float,
+    num_perm: int,
+    shingle_size: int,
+    seed: int,
+) -> None:
+    """Remove exact and near-duplicate rows from a JSONL or Parquet file (IN, or - for stdin).
+
+    The same MinHash LSH + exact Jaccard as `dataprep build`; the first row of each cluster
+    survives. Removed rows, with the row they duplicate and their similarity, go to
+    OUT's name with `.removed` before the extension.
+    """
+    import time
+
+    from dataprep.config import DedupConfig
+    from dataprep.dedup.standalone import (
+        DedupInputError,
+        dedup_table,
+        read_table,
+        removed_path,
+        write_table,
+    )
+
+    if not 0 < threshold <= 1 or num_perm < 16 or shingle_size < 1:
+        _user_error(ctx, ValueError("--threshold in (0, 1], --num-perm >= 16, --shingle-size >= 1"))
+    cfg = DedupConfig(threshold=threshold, num_perm=num_perm, shingle_size=shingle_size, seed=seed)
+    start = time.perf_counter()
+    try:
+        table = read_table(source)
+        kept, removed = dedup_table(table, text_column, id_column, cfg)
+        write_table(kept, out)
+        write_table(removed, removed_path(out))
+    except DedupInputError as err:
+        _user_error(ctx, err)
+    exact = int((removed["reason"] == "dedup:exact-of").sum())
+    console.print(
+        f"{table.height} rows: kept {kept.height}, removed {removed.height} "
+        f"({exact} exact, {removed.height - exact} near) in {time.perf_counter() - start:.1f} s "
+        f"-> {out}, {removed_path(out)}"
+    )
+
+
 @main.command(epilog="Example:\n\n\b\n  dataprep validate out/")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(

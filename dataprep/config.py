@@ -30,6 +30,7 @@ SOURCE_TYPES = (
     "generic",
 )
 FILE_FORMATS = ("json", "jsonl", "csv", "xml")
+SURVIVOR_POLICIES = ("most_complete", "latest", "earliest", "preferred_source")
 VOCABULARY_FIELDS = {"status_map": "status", "type_map": "issue_type", "priority_map": "priority"}
 TASKS = (
     "issue_to_title",
@@ -212,8 +213,26 @@ class DedupConfig:
     # unrelated tickets stay far below (under 0.25 in the sample data).
     threshold: float = 0.7
     num_perm: int = 128
+    # Word n-grams compared; texts with fewer words match only their exact normalised copies.
     shingle_size: int = 3
     seed: int = 1
+    # Which record of a cluster survives: most_complete (longest body, most comments, resolved),
+    # latest (updated), earliest (created), preferred_source (the record's ``source`` -- jira,
+    # github, gitlab... -- listed first in preferred_sources, then most_complete). Ties by id.
+    survivor: str = "most_complete"
+    preferred_sources: list[str] = field(default_factory=list)
+    # A release entry whose text (case, punctuation, numbers and issue references folded away)
+    # appears in at least this many versions of one project is boilerplate ("Updated
+    # dependencies") and is removed from the entries and the notes.
+    boilerplate_min_versions: int = 3
+    # A folder keeping the signatures of every record already shipped; a later build rejects
+    # records that duplicate one of them (dedup:shipped-before) and appends its own.
+    index: str | None = None
+    # Evaluation sets (JSONL with a text or messages field): a pair sharing a word n-gram of
+    # decontaminate_ngram words with one of them is rejected (decontam:<file>). 13 words is the
+    # GPT-3 paper's contamination n-gram (Brown et al. 2020, appendix C).
+    decontaminate: list[str] = field(default_factory=list)
+    decontaminate_ngram: int = 13
 
 
 @dataclass(frozen=True)
@@ -324,6 +343,17 @@ def _check_semantics(cfg: Config) -> None:
         raise ConfigError("dedup.num_perm: must be at least 16")
     if cfg.dedup.shingle_size < 1:
         raise ConfigError("dedup.shingle_size: must be at least 1")
+    if cfg.dedup.survivor not in SURVIVOR_POLICIES:
+        raise ConfigError(
+            f"dedup.survivor: unknown policy {cfg.dedup.survivor!r};"
+            f" use one of {', '.join(SURVIVOR_POLICIES)}"
+        )
+    if cfg.dedup.survivor == "preferred_source" and not cfg.dedup.preferred_sources:
+        raise ConfigError(
+            "dedup.preferred_sources: list record sources (jira, github...), best first"
+        )
+    if cfg.dedup.decontaminate_ngram < 5:
+        raise ConfigError("dedup.decontaminate_ngram: must be at least 5 words")
     fractions = cfg.pairs.validation_fraction + cfg.pairs.test_fraction
     if cfg.pairs.validation_fraction < 0 or cfg.pairs.test_fraction < 0 or fractions >= 1:
         raise ConfigError(

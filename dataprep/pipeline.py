@@ -22,6 +22,8 @@ from dataprep.config import Config, ConfigError, SourceConfig, load_config
 from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
+from dataprep.dedup.index import ShippedIndex
+from dataprep.dedup.stage import comparable_text
 from dataprep.ledger import Ledger
 from dataprep.link import link, remap
 from dataprep.pairs import build_pairs
@@ -52,6 +54,8 @@ class BuildResult:
     ledger: Ledger
     gates: list[GateResult] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
+    clusters: pl.DataFrame | None = None  # one row per duplicate cluster (clusters.parquet)
+    boilerplate: pl.DataFrame | None = None  # release entries removed (boilerplate.parquet)
 
     @property
     def success(self) -> bool:
@@ -81,7 +85,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     )
     linked = _run(ledger, "link", read.kept, link)
     cleaned = _run(ledger, "clean", linked.kept, lambda f: clean(f, cfg.clean))
-    deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup))
+    index = ShippedIndex(cfg.resolve(cfg.dedup.index), cfg.dedup) if cfg.dedup.index else None
+    deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup, index))
     records = remap(deduped.kept, survivors(deduped.rejected))
     pairs = build_pairs(records, cfg.pairs)
     ledger.record(
@@ -93,6 +98,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
         else []
     )
 
+    clusters = deduped.stats.pop("clusters_frame", None)
+    boilerplate = deduped.stats.pop("boilerplate_frame", None)
     result = BuildResult(
         output_dir=cfg.output_dir,
         records=records,
@@ -101,6 +108,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
         quarantine=inputs.read.quarantine,
         ledger=ledger,
         gates=gates,
+        clusters=clusters,
+        boilerplate=boilerplate,
     )
     stats = {
         "redactions": cleaned.stats.get("redactions", {}),
@@ -114,6 +123,9 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     }
     staging = write_outputs(result, cfg, inputs.files, stats)
     published = publish(staging, cfg.output_dir, success=result.success)
+    if index is not None and result.success:
+        # only what was shipped is remembered: a failed gate ships nothing
+        index.append(records, comparable_text(records))
     if not result.success:
         lines = describe_failures(gates)
         raise BuildFailed(

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     from dataprep.pipeline import BuildResult
 
 LIBRARIES = ("dataprep", "polars", "pyarrow", "great-expectations", "datasketch", "langdetect")
-DATA_FILES = ("records.parquet", "rejected.parquet", "quarantine.jsonl")
+DATA_FILES = (
+    "records.parquet",
+    "rejected.parquet",
+    "quarantine.jsonl",
+    "clusters.parquet",
+    "boilerplate.parquet",
+)
 
 
 def write_outputs(
@@ -40,6 +46,10 @@ def write_outputs(
     result.records.sort("record_id").write_parquet(staging / "records.parquet")
     result.rejected.sort("stage", "record_id", "reason").write_parquet(staging / "rejected.parquet")
     _write_quarantine(result.quarantine, staging / "quarantine.jsonl")
+    clusters = result.clusters if result.clusters is not None else pl.DataFrame()
+    clusters.write_parquet(staging / "clusters.parquet")
+    boilerplate = result.boilerplate if result.boilerplate is not None else pl.DataFrame()
+    boilerplate.write_parquet(staging / "boilerplate.parquet")
     written += list(DATA_FILES)
     if result.gates:
         (staging / "validation").mkdir()
@@ -97,7 +107,11 @@ def manifest(
         # (kept or not), so a reader sees what the language filter saw
         "clean": stats.get("clean", {}),
         "unmapped_values": stats.get("unmapped", {}),
-        "dedup": {"clusters": stats.get("clusters", 0)},
+        "dedup": {
+            "clusters": stats.get("clusters", 0),
+            "near_pairs": stats.get("near_pairs", 0),
+            "boilerplate_entries": stats.get("boilerplate_entries", 0),
+        },
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
         "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
         "outputs": outputs,
