@@ -22,6 +22,7 @@ from dataprep.config import Config, ConfigError, SourceConfig, load_config
 from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
+from dataprep.dedup.decontam import DecontamError, decontaminate
 from dataprep.dedup.index import ShippedIndex
 from dataprep.dedup.stage import comparable_text
 from dataprep.ledger import Ledger
@@ -88,7 +89,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     index = ShippedIndex(cfg.resolve(cfg.dedup.index), cfg.dedup) if cfg.dedup.index else None
     deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup, index))
     records = remap(deduped.kept, survivors(deduped.rejected))
-    pairs = build_pairs(records, cfg.pairs)
+    pairs = _decontaminate(build_pairs(records, cfg.pairs), cfg)
     ledger.record(
         "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
     )
@@ -118,6 +119,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
             "languages": cleaned.stats.get("languages", {}),
         },
         "unmapped": dict(sorted(inputs.read.unmapped.items())),
+        "decontaminated": pairs.stats.get("decontaminated", {}),
         **deduped.stats,
         **linked.stats,
     }
@@ -226,6 +228,21 @@ def survivors(rejected: pl.DataFrame) -> dict[str, str]:
     tail = pl.col("reason").str.extract(r"^dedup:[a-z-]+-of:(.+)$")
     pairs = rejected.select("record_id", tail.alias("survivor")).drop_nulls()
     return dict(pairs.iter_rows())
+
+
+def _decontaminate(pairs: StageResult, cfg: Config) -> StageResult:
+    """Reject pairs sharing a long n-gram with an evaluation set (``dedup.decontaminate``)."""
+    if not cfg.dedup.decontaminate:
+        return pairs
+    try:
+        kept, rejected, counts = decontaminate(
+            pairs.kept, cfg.dedup.decontaminate, cfg.dedup.decontaminate_ngram, cfg.base_dir
+        )
+    except DecontamError as err:
+        raise ConfigError(str(err)) from None
+    return StageResult(
+        kept, pl.concat([pairs.rejected, rejected]), {**pairs.stats, "decontaminated": counts}
+    )
 
 
 def _run(ledger: Ledger, name: str, frame: pl.DataFrame, stage) -> StageResult:

@@ -254,3 +254,38 @@ def test_sample_changelogs_link_to_jira_and_github_issues_and_make_link_pairs(sa
     }
     assert ("jira:ACME-101", "changelog:acme-web@4.4.0") in entry_pairs
     assert ("github:acme/widgets#85", "changelog:acme-web@4.4.0") in entry_pairs
+
+
+def test_pairs_sharing_13_words_with_an_evaluation_set_are_rejected(sample_build, tmp_path):
+    line = json.loads((sample_build / "train.jsonl").read_text().splitlines()[0])
+    answer = line["messages"][-1]["content"]
+    words = answer.split()
+    if len(words) < 13:  # the first pair's answer is a title: take the question instead
+        words = line["messages"][0]["content"].split()
+    (tmp_path / "evals").mkdir()
+    passage = " ".join(words[:14]).upper()  # case and punctuation do not hide a copy
+    (tmp_path / "evals" / "qa.jsonl").write_text(
+        json.dumps({"messages": [{"role": "user", "content": f"Q: {passage}?"}]}) + "\n"
+    )
+    dedup = {"threshold": 0.7, "decontaminate": ["evals/qa.jsonl"]}
+    code, output = _build(_project(tmp_path, dedup=dedup))
+    assert code == 0, output
+    rejected = pl.read_parquet(tmp_path / "out" / "rejected.parquet")
+    hits = rejected.filter(pl.col("reason") == "decontam:evals/qa.jsonl")
+    assert hits.height >= 1
+    assert hits["detail"][0].endswith("(13 words)")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["dedup"]["decontaminated"] == {"evals/qa.jsonl": hits.height}
+
+
+def test_a_second_build_with_an_index_ships_nothing_twice(tmp_path):
+    config = _project(tmp_path, dedup={"threshold": 0.7, "index": "shipped"})
+    code, output = _build(config)
+    assert code == 0, output
+    assert len(list((tmp_path / "shipped").glob("part-*.parquet"))) == 1
+    # the same inputs again: every record was shipped, so the records gate fails the build
+    code, output = _build(config)
+    assert code == 1
+    rejected = pl.read_parquet(tmp_path / "out.failed" / "rejected.parquet")
+    assert rejected.filter(pl.col("reason").str.starts_with("dedup:shipped-before:")).height > 100
+    assert len(list((tmp_path / "shipped").glob("part-*.parquet"))) == 1  # failed: not appended

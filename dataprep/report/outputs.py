@@ -111,6 +111,7 @@ def manifest(
             "clusters": stats.get("clusters", 0),
             "near_pairs": stats.get("near_pairs", 0),
             "boilerplate_entries": stats.get("boilerplate_entries", 0),
+            "decontaminated": stats.get("decontaminated", {}),
         },
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
         "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
