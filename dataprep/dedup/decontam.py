@@ -8,11 +8,13 @@ A pair is checked on its user and assistant turns (each turn on its own, so an n
 spans two turns); the system prompt is ours, not the data's.
 
 Hashing is stable across runs, platforms and library versions: a word's hash is the first 8
-bytes of its BLAKE2b digest, and an n-gram's hash is the polynomial ``sum(word_k * B**k) mod
-2**64`` of its words' hashes. Everything runs on one flat word column: Polars explodes the texts
-into words, numpy hashes every window from one prefix sum of that column, and a window counts
-only where its n words belong to one text. A pair word that no evaluation
-set contains cannot be part of a shared n-gram, so windows holding one never reach the join.
+bytes of its BLAKE2b digest, and an n-gram's hash is the polynomial
+``sum(word_k * B**k) mod 2**64`` of its words' hashes. Everything runs on one flat word column:
+Polars explodes the texts into words, numpy hashes every window from one prefix sum of that
+column, and a window counts only where its n words belong to one text. A pair word that no
+evaluation set contains cannot be part of a shared n-gram, so windows holding one are dropped
+before the lookup. Pairs are then matched file by file, in config order, with a semi-join
+(``is_in``) of their n-gram hashes on the file's set.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ STAGE = "decontam"
 DETAIL_CHARS = 80
 # Pair turns checked; the system prompt is the build's own text.
 CHECKED_ROLES = ("user", "assistant")
+# Pairs are checked this many at a time: the flat word column of 20k pairs of ~150 words
+# takes a few hundred MB, and memory stays flat whatever the number of pairs.
+BATCH = 20_000
 
 # Base of the n-gram hash (XXH64's first prime; any odd number is invertible mod 2**64).
 _BASE = np.uint64(0x9E3779B185EBCA87)
@@ -108,6 +113,13 @@ def contaminated(pairs: pl.DataFrame, evals: EvalNgrams) -> pl.DataFrame:
     """
     if pairs.height == 0 or not any(len(h) for h in evals.hashes):
         return pl.DataFrame(schema=_MATCH_SCHEMA)
+    return pl.concat(
+        [_contaminated_slice(part, evals) for part in pairs.iter_slices(BATCH)],
+        how="vertical",
+    )
+
+
+def _contaminated_slice(pairs: pl.DataFrame, evals: EvalNgrams) -> pl.DataFrame:
     turns = (
         pairs.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("pair"), "messages")
         .explode("messages")
