@@ -277,6 +277,14 @@ def _print_clean(manifest: dict) -> None:
         console.print(f"comments dropped: {listed(clean['comments_dropped'])}", soft_wrap=True)
     if clean.get("languages"):
         console.print(f"languages measured: {listed(clean['languages'])}", soft_wrap=True)
+    dedup = manifest.get("dedup", {})
+    console.print(
+        f"duplicate clusters: {dedup.get('clusters', 0)} (clusters.parquet); boilerplate "
+        f"release entries removed: {dedup.get('boilerplate_entries', 0)} (boilerplate.parquet)",
+        soft_wrap=True,
+    )
+    if dedup.get("decontaminated"):
+        console.print(f"decontaminated: {listed(dedup['decontaminated'])}", soft_wrap=True)
 
 
 def _print_gates(results: list[GateResult]) -> None:
