@@ -23,8 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check dataprep tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/clean.py
+	$(BIN)/python benchmarks/dedup.py
 
 clean:
 	rm -rf $(VENV) out out.failed .pytest_cache .ruff_cache build *.egg-info

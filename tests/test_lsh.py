@@ -21,17 +21,44 @@ from dataprep.dedup.lsh import (
 )
 from dataprep.dedup.minhash import normalize, shingle_sets, signatures
 
-COMPONENTS = ["CSV export", "login page", "webhook sender", "search index", "PDF renderer",
-              "billing job", "audit log", "SSO bridge", "upload worker", "settings page"]  # fmt: skip
-SYMPTOMS = ["times out after {n} seconds", "returns HTTP 500", "shows a blank screen",
-            "drops the second change", "keeps the old value", "uses {n} MB more every hour",
-            "sends the e-mail twice", "sorts lower-case names last"]  # fmt: skip
-CONTEXT = ["since the upgrade to v{v}", "only for accounts created before v{v}",
-           "when the input has more than {n} rows", "on Safari {v} but not on Firefox",
-           "after the nightly sync at 02:{n2:02d} UTC", "when two people edit the same record"]  # fmt: skip
-EXTRA = ["Steps: open the page, click Save, wait.", "Workaround: restart the pod.",
-         "Logs attached below, see `worker-{n2}.log`.", "Regression from #{n}.",
-         "Customer ticket ZD-{n} is blocked by this.", "Happens in staging and production."]  # fmt: skip
+COMPONENTS = [
+    "CSV export",
+    "login page",
+    "webhook sender",
+    "search index",
+    "PDF renderer",
+    "billing job",
+    "audit log",
+    "SSO bridge",
+    "upload worker",
+    "settings page",
+]
+SYMPTOMS = [
+    "times out after {n} seconds",
+    "returns HTTP 500",
+    "shows a blank screen",
+    "drops the second change",
+    "keeps the old value",
+    "uses {n} MB more every hour",
+    "sends the e-mail twice",
+    "sorts lower-case names last",
+]
+CONTEXT = [
+    "since the upgrade to v{v}",
+    "only for accounts created before v{v}",
+    "when the input has more than {n} rows",
+    "on Safari {v} but not on Firefox",
+    "after the nightly sync at 02:{n2:02d} UTC",
+    "when two people edit the same record",
+]
+EXTRA = [
+    "Steps: open the page, click Save, wait.",
+    "Workaround: restart the pod.",
+    "Logs attached below, see `worker-{n2}.log`.",
+    "Regression from #{n}.",
+    "Customer ticket ZD-{n} is blocked by this.",
+    "Happens in staging and production.",
+]
 
 
 def issue(rng: random.Random) -> str:

@@ -39,8 +39,10 @@ from dataprep.dedup.minhash import ShingleSets, shingle_sets, sketch
 # chosen on the benchmark corpus (benchmarks/dedup.py) for recall >= 0.95 at bounded cost.
 FALSE_NEGATIVE_WEIGHT = 0.8
 # Standard deviations of the MinHash estimate below the threshold at which :func:`screen`
-# cuts: at z = 4 a pair exactly at the threshold is dropped with probability under 1e-4.
-SCREEN_Z = 4.0
+# cuts: at z = 3 a pair exactly at the threshold is dropped with probability about 1e-3 (the
+# bands themselves miss it with probability 0.2), while pairs at 0.45, the bulk of chance
+# collisions on template-heavy trackers, pass with probability about 1e-3 instead of 2e-2.
+SCREEN_Z = 3.0
 # Buckets larger than this are paired by star (each member with the smallest id) rather than
 # all pairs, so a hot bucket (a boilerplate text shared by thousands) stays linear.
 MAX_BUCKET = 64
@@ -181,9 +183,13 @@ def near_duplicates(
     bands, rows = bands_rows or lsh_params(threshold, num_perm)
     cutoff = screen_cutoff(threshold, num_perm)
     candidates = candidate_pairs(sk.signatures, bands, rows, min_agreement=cutoff)
+    words, text_keys = sk.words, sk.text_keys
+    del sk  # the signatures are done with; free them before the shingle sets are built
     clock.lap("lsh")
     involved = np.unique(np.concatenate([candidates["a"].to_numpy(), candidates["b"].to_numpy()]))
-    sets = shingle_sets(texts.gather(involved), n)
+    sets = shingle_sets(texts, n, docs=involved)
+    clock.lap("shingles")
+    clock.count(screened_pairs=candidates.height, involved_docs=len(involved))
     local = candidates.select(
         pl.Series("a", np.searchsorted(involved, candidates["a"].to_numpy()), pl.UInt32),
         pl.Series("b", np.searchsorted(involved, candidates["b"].to_numpy()), pl.UInt32),
@@ -194,7 +200,7 @@ def near_duplicates(
         pl.Series("b", involved[verified["b"].to_numpy()], pl.UInt32),
     )
     clock.lap("verify")
-    short = _short_text_pairs(sk.words, sk.text_keys, n)
+    short = _short_text_pairs(words, text_keys, n)
     pairs = pl.concat([verified, short]).sort("a", "b")
     labels = clusters(len(texts), pairs)
     clock.lap("components")
@@ -250,6 +256,10 @@ class _Clock:
         if self.timings is not None:
             self.timings[name] = now - self.last
         self.last = now
+
+    def count(self, **counts: int) -> None:
+        if self.timings is not None:
+            self.timings.update(counts)
 
 
 @njit(cache=True, parallel=True)
