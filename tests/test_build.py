@@ -22,6 +22,8 @@ OUTPUTS = (
     "records.parquet",
     "rejected.parquet",
     "quarantine.jsonl",
+    "clusters.parquet",
+    "boilerplate.parquet",
     "manifest.json",
     "README.md",
     "validation/records.json",
@@ -289,3 +291,19 @@ def test_a_second_build_with_an_index_ships_nothing_twice(tmp_path):
     rejected = pl.read_parquet(tmp_path / "out.failed" / "rejected.parquet")
     assert rejected.filter(pl.col("reason").str.starts_with("dedup:shipped-before:")).height > 100
     assert len(list((tmp_path / "shipped").glob("part-*.parquet"))) == 1  # failed: not appended
+
+
+def test_the_cluster_report_explains_every_dedup_rejection(sample_build):
+    clusters = pl.read_parquet(sample_build / "clusters.parquet")
+    records = pl.read_parquet(sample_build / "records.parquet")
+    rejected = pl.read_parquet(sample_build / "rejected.parquet").filter(pl.col("stage") == "dedup")
+    removed = set(rejected["record_id"])
+    members = {m for ms in clusters["members"] for m in ms}
+    assert removed and removed <= members
+    assert set(clusters["survivor"]) == set(records["dup_cluster"].drop_nulls())
+    assert (clusters["min_similarity"] >= 0.7).all()
+    mirror = clusters.filter(pl.col("members").list.contains("jira:ACME-137"))
+    assert mirror["survivor"].to_list() == ["github:acme/widgets#88"]
+    boilerplate = pl.read_parquet(sample_build / "boilerplate.parquet")
+    assert set(boilerplate["text"]) == {"Updated dependencies."}
+    assert boilerplate.height == 11
