@@ -93,6 +93,17 @@ _LIST_COLUMNS = (
 )
 
 
+def first_failing(rules: list[tuple[pl.Expr, str, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:
+    """Return (reason, detail) expressions from (failed, reason code, detail) rules, in order:
+    the first rule a row fails names it, and null when it fails none."""
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    detail: pl.Expr = pl.lit(None, dtype=pl.String)
+    for failed, code, text in reversed(rules):
+        reason = pl.when(failed).then(pl.lit(code)).otherwise(reason)
+        detail = pl.when(failed).then(text).otherwise(detail)
+    return reason, detail
+
+
 class SchemaError(ValueError):
     """A frame or row does not match the data contract."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataprep.config import PolicyConfig
+from dataprep.schema import first_failing
 
 
 def policy_verdicts(cfg: PolicyConfig) -> tuple[pl.Expr, pl.Expr]:
@@ -55,9 +56,4 @@ def policy_verdicts(cfg: PolicyConfig) -> tuple[pl.Expr, pl.Expr]:
                 pl.lit("no label in policy.allow_labels"),
             )
         )
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    detail: pl.Expr = pl.lit(None, dtype=pl.String)
-    for failed, code, text in reversed(rules):
-        reason = pl.when(failed).then(pl.lit(code)).otherwise(reason)
-        detail = pl.when(failed).then(text).otherwise(detail)
-    return reason, detail
+    return first_failing(rules)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataprep.config import QualityConfig
+from dataprep.schema import first_failing
 
 # Whitespace tokens, and each Han or kana character on its own (no spaces in those scripts).
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
@@ -195,9 +196,4 @@ def verdicts(
                 ),
             )
         )
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    detail: pl.Expr = pl.lit(None, dtype=pl.String)
-    for failed, code, text in reversed(rules):
-        reason = pl.when(failed).then(pl.lit(code)).otherwise(reason)
-        detail = pl.when(failed).then(text).otherwise(detail)
-    return reason, detail
+    return first_failing(rules)
