@@ -29,7 +29,7 @@ from scipy.integrate import quad
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from dataprep.dedup.minhash import ShingleSets, shingle_sets, sketch
+from dataprep.dedup.minhash import ShingleSets, normalize, shingle_sets, sketch
 
 # Weight of a missed pair against a false candidate in the choice of bands and rows.
 # datasketch weighs them equally (0.5/0.5), which at threshold 0.7 and 128 permutations gives
@@ -149,6 +149,27 @@ def verify(pairs: pl.DataFrame, sets: ShingleSets, threshold: float) -> pl.DataF
         .with_columns(similarity=pl.Series(sim))
         .filter(pl.col("similarity") >= threshold)
     )
+
+
+def pair_similarity(
+    texts: pl.Series, a: np.ndarray, b: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, for each pair of text positions (a[i], b[i]), the exact Jaccard of their shingle
+    sets (NaN when both have none) and whether their normalised texts are identical.
+
+    Only the texts named in a pair are shingled and normalised.
+    """
+    if len(a) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    involved = np.unique(np.concatenate([a, b]))
+    subset = texts.gather(involved)
+    sets = shingle_sets(subset, n)
+    la = np.searchsorted(involved, a).astype(np.int64)
+    lb = np.searchsorted(involved, b).astype(np.int64)
+    sim = _jaccard(sets.hashes, sets.offsets, la, lb)
+    sim[(sets.sizes()[la] == 0) & (sets.sizes()[lb] == 0)] = np.nan
+    keys = normalize(subset).to_numpy()
+    return sim, keys[la] == keys[lb]
 
 
 def clusters(n_docs: int, pairs: pl.DataFrame) -> np.ndarray:

@@ -20,8 +20,7 @@ import polars as pl
 from dataprep.config import DedupConfig
 from dataprep.dedup.boilerplate import REMOVED_SCHEMA, remove_boilerplate
 from dataprep.dedup.index import ShippedIndex
-from dataprep.dedup.lsh import clusters, near_duplicates, verify
-from dataprep.dedup.minhash import normalize, shingle_sets
+from dataprep.dedup.lsh import clusters, near_duplicates, pair_similarity
 from dataprep.schema import REJECTED_SCHEMA, StageResult, reject
 
 STAGE = "dedup"
@@ -79,7 +78,6 @@ def dedup(frame: pl.DataFrame, cfg: DedupConfig, index: ShippedIndex | None = No
     pairs, _ = near_duplicates(
         texts, cfg.threshold, cfg.num_perm, cfg.seed, cfg.shingle_size, timings=timings
     )
-    keys = normalize(texts).hash(seed=0).to_numpy()
     pairs = pairs.with_columns(pl.lit(False).alias("mirror"))
     mirrors = _mirror_pairs(frame)
     # A mirror that is also textually alike keeps both facts: its similarity and mirror flag.
@@ -93,7 +91,7 @@ def dedup(frame: pl.DataFrame, cfg: DedupConfig, index: ShippedIndex | None = No
 
     members = _members(frame, labels, cfg)
     removed = members.filter(pl.col("size") > 1, ~pl.col("is_survivor"))
-    relation = _relations(removed, texts, keys, edges, cfg.shingle_size)
+    relation = _relations(removed, texts, edges, cfg.shingle_size)
     rejected = reject(
         relation,
         STAGE,
@@ -195,39 +193,25 @@ def _members(frame: pl.DataFrame, labels: np.ndarray, cfg: DedupConfig) -> pl.Da
 
 
 def _relations(
-    removed: pl.DataFrame, texts: pl.Series, keys: np.ndarray, edges: pl.DataFrame, n: int
+    removed: pl.DataFrame, texts: pl.Series, edges: pl.DataFrame, n: int
 ) -> pl.DataFrame:
     """Return each removed record with its survivor, kind (exact, mirror, near-duplicate) and
     exact Jaccard similarity to the survivor (a removed record may reach it through a chain)."""
-    if removed.height == 0:
-        return removed.with_columns(
-            pl.lit(None, pl.String).alias("kind"), pl.lit(None, pl.String).alias("sim_text")
-        )
-    rows = removed["_row"].to_numpy()
-    survivors = removed["survivor_row"].to_numpy()
-    involved = np.unique(np.concatenate([rows, survivors]))
-    sets = shingle_sets(texts.gather(involved), n)
-    local = pl.DataFrame(
-        {
-            "a": np.searchsorted(involved, rows).astype(np.uint32),
-            "b": np.searchsorted(involved, survivors).astype(np.uint32),
-        }
+    rows = removed["_row"].to_numpy().astype(np.int64)
+    survivors = removed["survivor_row"].to_numpy().astype(np.int64)
+    sim, identical = pair_similarity(texts, rows, survivors, n)
+    mirrors = edges.filter(pl.col("mirror")).select(
+        pl.concat_str("a", "b", separator=":").alias("k")
+    )["k"]
+    pair_key = np.char.add(
+        np.char.add(np.minimum(rows, survivors).astype(str), ":"),
+        np.maximum(rows, survivors).astype(str),
     )
-    sims = verify(local, sets, 0.0)
-    similarity = dict(zip(zip(sims["a"], sims["b"], strict=True), sims["similarity"], strict=True))
-    mirror_edges = {(a, b) for a, b in edges.filter(pl.col("mirror")).select("a", "b").iter_rows()}
-    kinds, sim_text = [], []
-    for row, surv, a, b in zip(rows, survivors, local["a"], local["b"], strict=True):
-        sim = similarity.get((a, b))
-        if keys[row] == keys[surv]:
-            kinds.append("exact")
-        elif (min(row, surv), max(row, surv)) in mirror_edges:
-            kinds.append("mirror")
-        else:
-            kinds.append("near-duplicate")
-        sim_text.append("n/a" if sim is None else f"{sim:.3f}")
+    is_mirror = np.isin(pair_key, mirrors.to_numpy()) if len(rows) else np.zeros(0, bool)
+    kind = np.where(identical, "exact", np.where(is_mirror, "mirror", "near-duplicate"))
+    sim_text = ["n/a" if np.isnan(x) else f"{x:.3f}" for x in sim]
     return removed.with_columns(
-        pl.Series("kind", kinds, pl.String), pl.Series("sim_text", sim_text, pl.String)
+        pl.Series("kind", kind.tolist(), pl.String), pl.Series("sim_text", sim_text, pl.String)
     )
 
 

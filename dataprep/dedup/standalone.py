@@ -15,8 +15,7 @@ import numpy as np
 import polars as pl
 
 from dataprep.config import DedupConfig
-from dataprep.dedup.lsh import near_duplicates, verify
-from dataprep.dedup.minhash import normalize, shingle_sets
+from dataprep.dedup.lsh import near_duplicates, pair_similarity
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
@@ -65,30 +64,22 @@ def dedup_table(
     )
     rows = pl.DataFrame({"label": labels}).with_row_index("row").join(first, on="label").sort("row")
     removed_rows = rows.filter(pl.col("row") != pl.col("first"))
-    a = removed_rows["row"].to_numpy()
-    b = removed_rows["first"].to_numpy()
-    involved = np.unique(np.concatenate([a, b]))
-    sets = shingle_sets(texts.gather(involved), cfg.shingle_size)
-    local = pl.DataFrame(
+    a = removed_rows["row"].to_numpy().astype(np.int64)
+    b = removed_rows["first"].to_numpy().astype(np.int64)
+    similarity, identical = pair_similarity(texts, a, b, cfg.shingle_size)
+    removed = pl.DataFrame(
         {
-            "a": np.searchsorted(involved, a).astype(np.uint32),
-            "b": np.searchsorted(involved, b).astype(np.uint32),
-        }
-    )
-    sims = verify(local, sets, 0.0).select("a", "b", "similarity")
-    keys = normalize(texts).hash(seed=0)
-    removed = (
-        local.with_columns(pl.Series("row", a), pl.Series("first", b))
-        .join(sims, on=["a", "b"], how="left")
-        .select(
-            ids.gather(pl.Series(a)).alias("id"),
-            ids.gather(pl.Series(b)).alias("duplicate_of"),
-            pl.when(pl.Series(keys.gather(pl.Series(a)) == keys.gather(pl.Series(b))))
-            .then(pl.lit("dedup:exact-of"))
-            .otherwise(pl.lit("dedup:near-duplicate-of"))
-            .alias("reason"),
-            pl.col("similarity").fill_null(1.0).round(4),
-        )
+            "id": ids.gather(a),
+            "duplicate_of": ids.gather(b),
+            "reason": np.where(identical, "dedup:exact-of", "dedup:near-duplicate-of").tolist(),
+            "similarity": np.nan_to_num(similarity, nan=1.0).round(4),
+        },
+        schema={
+            "id": pl.String,
+            "duplicate_of": pl.String,
+            "reason": pl.String,
+            "similarity": pl.Float64,
+        },
     )
     keep = np.ones(table.height, dtype=bool)
     keep[a] = False
