@@ -90,10 +90,9 @@ def clean(frame: pl.DataFrame, cfg: CleanConfig) -> StageResult:
 
 def _measure(frame: pl.DataFrame, cfg: CleanConfig) -> pl.DataFrame:
     """Add the quality measures (``q_*``), ``lang``, ``lang_prob`` and ``quality_words``."""
-    lang_prose = prose_expr(
-        pl.concat_str(pl.col("title").fill_null(""), pl.col("body").fill_null(""), separator="\n")
-    )
     frame = frame.with_columns(prose_expr(pl.col("body")).alias("_prose"))
+    # The language reads title + body prose; the body's prose view (the costly one) is reused.
+    lang_prose = pl.concat_str(prose_expr(pl.col("title")), pl.col("_prose"), separator=" ")
     langs = detect_series(frame.select(lang_prose.alias("p"))["p"], cfg.lang_min_chars)
     sizes = sorted(int(n) for n in cfg.quality.max_top_ngram_fraction)
     scored = pl.concat(
