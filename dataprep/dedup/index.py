@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from dataprep.config import ConfigError, DedupConfig
-from dataprep.dedup.lsh import candidate_pairs, lsh_params
-from dataprep.dedup.minhash import shingle_sets, sketch
+from dataprep.dedup.lsh import candidate_pairs, lsh_params, verify
+from dataprep.dedup.minhash import ShingleSets, shingle_sets, sketch
 
 META = "meta.json"
 FORMAT = 1
@@ -116,21 +116,36 @@ class ShippedIndex:
             .select("record_id", "shingles")
             .collect()
         )
-        old_sets = dict(zip(stored["record_id"], stored["shingles"].to_numpy(), strict=True))
+        # one ShingleSets of the shipped candidates, then the new ones, for the verify kernel
         new_rows = np.unique(pairs["b"].to_numpy() - m)
-        sets = shingle_sets(texts.gather(new_rows), self.cfg.shingle_size)
-        position = {int(r): i for i, r in enumerate(new_rows)}
-        found = []
-        for a, b in pairs.select("a", "b").iter_rows():
-            old = old_sets.get(old_ids[a])
-            new = sets.of(position[b - m])
-            if old is None or len(old) == 0 or len(new) == 0:
-                continue
-            shared = len(np.intersect1d(old, new, assume_unique=True))
-            similarity = shared / (len(old) + len(new) - shared)
-            if similarity >= self.cfg.threshold:
-                found.append((b - m, old_ids[a], similarity, "near-duplicate"))
-        return pl.DataFrame(found, schema=MATCH_SCHEMA, orient="row")
+        new_sets = shingle_sets(texts.gather(new_rows), self.cfg.shingle_size)
+        sizes = np.concatenate([stored["shingles"].list.len().to_numpy(), new_sets.sizes()])
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        old_hashes = stored["shingles"].explode().drop_nulls().to_numpy().astype(np.uint64)
+        sets = ShingleSets(np.concatenate([old_hashes, new_sets.hashes]), offsets)
+        local = (
+            pairs.with_columns(
+                old_ids.gather(pairs["a"]).alias("record_id"),
+                pl.Series(
+                    "lb", stored.height + np.searchsorted(new_rows, pairs["b"].to_numpy() - m)
+                ),
+            )
+            .join(stored.select("record_id").with_row_index("la"), on="record_id")
+            .select(
+                pl.col("la").cast(pl.UInt32).alias("a"),
+                pl.col("lb").cast(pl.UInt32).alias("b"),
+                pl.col("b").alias("row"),
+                "record_id",
+            )
+        )
+        verified = verify(local.select("a", "b"), sets, self.cfg.threshold)
+        return local.join(verified, on=["a", "b"]).select(
+            (pl.col("row") - m).cast(pl.UInt32).alias("_row"),
+            pl.col("record_id").alias("shipped"),
+            "similarity",
+            pl.lit("near-duplicate").alias("why"),
+        )
 
     def append(self, frame: pl.DataFrame, texts: pl.Series) -> Path | None:
         """Add the records of a published build as a new part; return its path."""
