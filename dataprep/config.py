@@ -13,6 +13,7 @@ import hashlib
 import json
 import types
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -65,6 +66,12 @@ class SourceConfig:
     priority_map: dict[str, str] = field(default_factory=dict)
     # generic connector: record column -> source field name or JSON path ($.fields.summary)
     fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def record_source(self) -> str:
+        """The ``source`` value this source's records carry: the type, or for ``generic``
+        sources the source's name."""
+        return self.name if self.type == "generic" else self.type
 
 
 # Authors whose comments (and issues) are automation, not people: GitHub apps end in "[bot]";
@@ -242,12 +249,43 @@ class PairsConfig:
     test_fraction: float = 0.0
     seed: int = 42
     system_prompt: str | None = None
+    # Token budget of a whole pair (every message, estimated by dataprep.pairs.tokens); pairs
+    # over it are rejected as pairs:over-token-budget, and the pairs gate checks it.
+    max_tokens: int = 4096
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """How far a build may move from the baseline build before ``--baseline`` fails the gate.
+
+    Shares and rates are compared as absolute differences (0.1 = ten percentage points);
+    counts as relative changes. Counts below ``min_count`` in both builds are not compared,
+    so that 2 -> 4 redacted phone numbers is not a 100% jump; a task or source that had at
+    least that many pairs and now has none always fails.
+    """
+
+    max_pairs_decrease: float = 0.2  # per task, per source and in total
+    max_pairs_increase: float | None = None  # off: growth is usually new data
+    max_drop_rate_increase: float = 0.1  # share of a stage's input dropped for one reason
+    max_duplicate_rate_change: float = 0.1  # share of the dedup stage's input removed
+    max_language_share_change: float = 0.1  # share of records in one language
+    # redactions of one kind per cleaned record: 1.0 fails when the rate doubles or halves
+    max_redaction_change: float = 1.0
+    min_count: int = 20
 
 
 @dataclass(frozen=True)
 class ValidateConfig:
     enabled: bool = True
     expectations: str = "expectations"  # folder with records.json and pairs.json
+    # Dates before this are implausible for tracker and release data (suite parameter
+    # earliest_date); latest_date is the time of the gate plus one day.
+    earliest_date: str = "1990-01-01"
+    # The validation share may miss pairs.validation_fraction by this much, or by three
+    # binomial standard deviations when there are few pairs.
+    split_tolerance: float = 0.05
+    data_docs: bool = True  # write GX Data Docs HTML to <output>/validation/docs
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
 
 
 @dataclass(frozen=True)
@@ -339,6 +377,14 @@ def _check_semantics(cfg: Config) -> None:
             )
     if not 0 <= cfg.dedup.threshold <= 1:
         raise ConfigError("dedup.threshold: must be between 0 and 1")
+    if cfg.pairs.max_tokens < 16:
+        raise ConfigError("pairs.max_tokens: must be at least 16")
+    try:
+        date.fromisoformat(cfg.validate.earliest_date)
+    except ValueError:
+        raise ConfigError(
+            f"validate.earliest_date: {cfg.validate.earliest_date!r} is not a date (YYYY-MM-DD)"
+        ) from None
     if cfg.dedup.num_perm < 16:
         raise ConfigError("dedup.num_perm: must be at least 16")
     if cfg.dedup.shingle_size < 1:

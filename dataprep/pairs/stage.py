@@ -10,14 +10,16 @@ import polars as pl
 from dataprep.config import PairsConfig
 from dataprep.pairs.split import split_of
 from dataprep.pairs.tasks import TASKS
+from dataprep.pairs.tokens import estimate_text_tokens
 from dataprep.schema import PAIR_SCHEMA, StageResult, rejected_frame
 
 STAGE = "pairs"
 
 
 def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
-    """Return pairs (``PAIR_SCHEMA``) sorted by ``pair_id``; candidates with an empty turn or
-    repeating an earlier pair are rejected (``pairs:empty-turn``, ``pairs:duplicate-of:<id>``)."""
+    """Return pairs (``PAIR_SCHEMA``) sorted by ``pair_id``; candidates with an empty turn, over
+    the token budget or repeating an earlier pair are rejected (``pairs:empty-turn``,
+    ``pairs:over-token-budget``, ``pairs:duplicate-of:<id>``)."""
     frames = [TASKS[name](records) for name in cfg.tasks]
     candidates = pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
     if candidates.is_empty():
@@ -34,8 +36,12 @@ def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
     for row in candidates.iter_rows(named=True):
         messages = _messages(cfg.system_prompt, row["prompt"], row["response"])
         pair_id = _pair_id(row["task"], messages)
+        tokens = sum(estimate_text_tokens(m["content"]) for m in messages)
         if not row["prompt"].strip() or not row["response"].strip():
             rejected.append(_rejection(row, "pairs:empty-turn", pair_id))
+        elif tokens > cfg.max_tokens:
+            detail = f"~{tokens} tokens > pairs.max_tokens {cfg.max_tokens}"
+            rejected.append(_rejection(row, "pairs:over-token-budget", detail))
         elif pair_id in seen:
             rejected.append(_rejection(row, f"pairs:duplicate-of:{pair_id}", seen[pair_id]))
         else:
@@ -56,6 +62,12 @@ def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
             )
     pairs = pl.DataFrame(rows, schema=PAIR_SCHEMA).sort("pair_id")
     return StageResult(pairs, rejected_frame(rejected), {"candidates": candidates.height})
+
+
+def eligible_tasks(records: pl.DataFrame, cfg: PairsConfig) -> list[str]:
+    """Return the configured tasks that have at least one candidate in ``records``: the tasks
+    a build of these records is expected to produce pairs for."""
+    return [name for name in cfg.tasks if not TASKS[name](records).is_empty()]
 
 
 def _messages(system: str | None, prompt: str, response: str) -> list[dict[str, str]]:
