@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import polars as pl
 
+from dataprep.config import Config, parse_config
 from dataprep.pairs.writers import read_chat_jsonl
 from dataprep.schema import PAIR_SCHEMA
 from dataprep.validate import GateResult, gate
@@ -24,7 +27,28 @@ def read_output(out_dir: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return records, pairs
 
 
-def validate_output(out_dir: str | Path, expectations_dir: str | Path) -> list[GateResult]:
-    """Return the gate results of the suites in ``expectations_dir`` on the build in ``out_dir``."""
-    records, pairs = read_output(out_dir)
-    return gate(records, pairs, Path(expectations_dir))
+def build_config(out_dir: str | Path) -> Config:
+    """Return the config the build in ``out_dir`` was made with (from its manifest)."""
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{out_dir}: no manifest.json; is this a dataprep output folder?")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return parse_config(manifest["config"], base_dir=Path.cwd())
+
+
+def validate_output(
+    out_dir: str | Path,
+    suites: list[Path] | None = None,
+    config: Config | None = None,
+    docs: bool = True,
+) -> list[GateResult]:
+    """Return the gate results of ``suites`` (default: the build's configured suites) on the
+    build in ``out_dir``, with the suite parameters of the config the build was made with.
+    Data Docs go to ``out_dir/validation/docs`` unless ``docs`` is false."""
+    out = Path(out_dir)
+    records, pairs = read_output(out)
+    cfg = config or build_config(out)
+    docs_dir = out / "validation" / "docs" if docs else None
+    if docs_dir is not None:
+        shutil.rmtree(docs_dir, ignore_errors=True)
+    return gate(records, pairs, cfg, suites, docs_dir=docs_dir)

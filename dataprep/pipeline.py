@@ -13,6 +13,7 @@ import glob
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from dataprep.dedup.stage import comparable_text
 from dataprep.ledger import Ledger
 from dataprep.link import link, remap
 from dataprep.pairs import build_pairs
-from dataprep.report.outputs import publish, write_outputs
+from dataprep.report.outputs import new_staging, publish, write_outputs
 from dataprep.schema import StageResult, records_frame, reject, rejected_frame
 from dataprep.text.clean import clean
 from dataprep.validate import GateResult, describe_failures, gate
@@ -93,37 +94,38 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     ledger.record(
         "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
     )
-    gates = (
-        gate(records, pairs.kept, cfg.resolve(cfg.validate.expectations))
-        if cfg.validate.enabled
-        else []
-    )
-
-    clusters = deduped.stats.pop("clusters_frame", None)
-    boilerplate = deduped.stats.pop("boilerplate_frame", None)
-    result = BuildResult(
-        output_dir=cfg.output_dir,
-        records=records,
-        pairs=pairs.kept,
-        rejected=pl.concat([read.rejected, cleaned.rejected, deduped.rejected, pairs.rejected]),
-        quarantine=inputs.read.quarantine,
-        ledger=ledger,
-        gates=gates,
-        clusters=clusters,
-        boilerplate=boilerplate,
-    )
-    stats = {
-        "redactions": cleaned.stats.get("redactions", {}),
-        "clean": {
-            "comments_dropped": cleaned.stats.get("comments_dropped", {}),
-            "languages": cleaned.stats.get("languages", {}),
-        },
-        "unmapped": dict(sorted(inputs.read.unmapped.items())),
-        "decontaminated": pairs.stats.get("decontaminated", {}),
-        **deduped.stats,
-        **linked.stats,
-    }
-    staging = write_outputs(result, cfg, inputs.files, stats)
+    staging = new_staging(cfg.output_dir)
+    try:
+        docs = staging / "validation" / "docs" if cfg.validate.data_docs else None
+        gates = gate(records, pairs.kept, cfg, docs_dir=docs) if cfg.validate.enabled else []
+        clusters = deduped.stats.pop("clusters_frame", None)
+        boilerplate = deduped.stats.pop("boilerplate_frame", None)
+        result = BuildResult(
+            output_dir=cfg.output_dir,
+            records=records,
+            pairs=pairs.kept,
+            rejected=pl.concat([read.rejected, cleaned.rejected, deduped.rejected, pairs.rejected]),
+            quarantine=inputs.read.quarantine,
+            ledger=ledger,
+            gates=gates,
+            clusters=clusters,
+            boilerplate=boilerplate,
+        )
+        stats = {
+            "redactions": cleaned.stats.get("redactions", {}),
+            "clean": {
+                "comments_dropped": cleaned.stats.get("comments_dropped", {}),
+                "languages": cleaned.stats.get("languages", {}),
+            },
+            "unmapped": dict(sorted(inputs.read.unmapped.items())),
+            "decontaminated": pairs.stats.get("decontaminated", {}),
+            **deduped.stats,
+            **linked.stats,
+        }
+        write_outputs(staging, result, cfg, inputs.files, stats)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     published = publish(staging, cfg.output_dir, success=result.success)
     if index is not None and result.success:
         # only what was shipped is remembered: a failed gate ships nothing

@@ -1,24 +1,47 @@
 """Great Expectations gates over records and pairs, run in-process with an ephemeral context.
 
-The suites are plain GX 1.x suite JSON in ``expectations/`` that users edit. GX is imported only
-when a gate runs, so ``dataprep --help`` stays fast. Results are summarised into a small,
-deterministic JSON (no run times or ids), so two builds of the same inputs write the same bytes.
+The suites are plain GX 1.x suite JSON in ``expectations/`` that users edit. Each suite checks
+one frame, ``records`` or ``pairs`` (``meta.dataprep_frame``, else the suite's name), seen through
+a *view*: the frame's scalar columns plus documented derived columns (``records_view``,
+``pairs_view``). Each expectation may carry ``meta.severity``: ``error`` (the default) fails the
+gate, ``warning`` is reported only; ``meta.name`` names it in every report.
+
+Values that depend on the build (the configured sources and tasks, allowed languages, the token
+budget, the validation share) are GX suite parameters, ``{"$PARAMETER": "name"}``, filled by
+``gate_parameters`` from the config and the eligible records, so one suite passes on any
+legitimate build: only changelogs, only GitHub issues, or everything.
+
+GX is imported only when a gate runs, so ``dataprep --help`` stays fast. Results are summarised
+into a small, deterministic JSON (no run times or ids), so two builds of the same inputs write
+the same bytes; GX's Data Docs HTML, which does carry run times, is written beside it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+from dataprep.pairs.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from dataprep.config import Config
 
 log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 5
+SEVERITIES = ("error", "warning")
+FRAMES = ("records", "pairs")
+# Expectation kwargs that name a column of the checked frame.
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+_LIST_COLUMN_KEYS = ("column_list",)
 
 
 class SuiteError(ValueError):
@@ -27,13 +50,15 @@ class SuiteError(ValueError):
 
 @dataclass
 class Outcome:
-    expectation: str
+    expectation: str  # the GX expectation type
     column: str | None
     success: bool
     unexpected_count: int | None
     element_count: int | None
     examples: list[Any]
     observed: Any = None
+    name: str = ""  # meta.name, else the type
+    severity: str = "error"
 
 
 @dataclass
@@ -41,14 +66,20 @@ class GateResult:
     suite: str
     rows: int
     outcomes: list[Outcome] = field(default_factory=list)
+    path: str = ""  # the suite file, for annotations
 
     @property
     def success(self) -> bool:
-        return all(o.success for o in self.outcomes)
+        """True when every error-severity expectation passed; warnings never fail a gate."""
+        return not self.failures
 
     @property
     def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.success]
+        return [o for o in self.outcomes if not o.success and o.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "warning"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,8 +88,29 @@ class GateResult:
             "rows": self.rows,
             "evaluated": len(self.outcomes),
             "failed": len(self.failures),
+            "warnings": len(self.warnings),
             "results": [asdict(o) for o in self.outcomes],
         }
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: Path
+    name: str
+    frame: str  # "records" or "pairs"
+    expectations: list[dict[str, Any]]
+
+    def columns(self) -> set[str] | None:
+        """Return the view columns the suite reads, or None when it needs all of them."""
+        used: set[str] = set()
+        for exp in self.expectations:
+            if exp["type"].startswith("expect_table_column"):
+                return None
+            kwargs = exp.get("kwargs", {})
+            used.update(kwargs[k] for k in _COLUMN_KEYS if isinstance(kwargs.get(k), str))
+            for key in _LIST_COLUMN_KEYS:
+                used.update(c for c in kwargs.get(key) or [] if isinstance(c, str))
+        return used
 
 
 def records_view(records: pl.DataFrame) -> pl.DataFrame:
@@ -83,8 +135,16 @@ def records_view(records: pl.DataFrame) -> pl.DataFrame:
 
 
 def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Return one row per pair with ``user``/``assistant`` text (the last turn of each role),
-    their lengths, and ``n_messages``."""
+    """Return one row per pair: ``pair_id``, ``task``, ``split``, ``lang`` and derived columns:
+
+    - ``n_messages``; ``system``, ``user``, ``assistant``: the last turn of each role;
+    - ``user_chars``, ``assistant_chars``: their lengths in characters;
+    - ``all_text``: every message's content, joined by newlines;
+    - ``prompt_tokens`` (system + user), ``response_tokens``, ``total_tokens``: the token
+      estimate of ``dataprep.pairs.tokens`` (the one the pairs stage budgets with);
+    - ``is_validation``: 1.0 for a validation pair, else 0.0 (its mean is the validation share);
+    - ``source``: the first source the pair was built from.
+    """
 
     def last_of(role: str) -> pl.Expr:
         return (
@@ -97,18 +157,34 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
             .list.last()
         )
 
-    return pairs.select(
-        "pair_id",
-        "task",
-        "split",
-        "lang",
-        pl.col("messages").list.len().alias("n_messages"),
-        last_of("user").alias("user"),
-        last_of("assistant").alias("assistant"),
-    ).with_columns(
-        pl.col("user").str.len_chars().fill_null(0).alias("user_chars"),
-        pl.col("assistant").str.len_chars().fill_null(0).alias("assistant_chars"),
+    contents = pl.col("messages").list.eval(pl.element().struct.field("content"))
+    return (
+        pairs.select(
+            "pair_id",
+            "task",
+            "split",
+            "lang",
+            pl.col("sources").list.first().alias("source"),
+            pl.col("messages").list.len().alias("n_messages"),
+            last_of("system").alias("system"),
+            last_of("user").alias("user"),
+            last_of("assistant").alias("assistant"),
+            contents.list.join("\n").alias("all_text"),
+            (pl.col("split") == "validation").cast(pl.Float64).alias("is_validation"),
+        )
+        .with_columns(
+            pl.col("user").str.len_chars().fill_null(0).alias("user_chars"),
+            pl.col("assistant").str.len_chars().fill_null(0).alias("assistant_chars"),
+            (estimate_tokens(pl.col("system")) + estimate_tokens(pl.col("user"))).alias(
+                "prompt_tokens"
+            ),
+            estimate_tokens(pl.col("assistant")).alias("response_tokens"),
+        )
+        .with_columns((pl.col("prompt_tokens") + pl.col("response_tokens")).alias("total_tokens"))
     )
+
+
+VIEWS = {"records": records_view, "pairs": pairs_view}
 
 
 def load_suite_json(path: Path) -> dict[str, Any]:
@@ -124,52 +200,172 @@ def load_suite_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_suite(frame: pl.DataFrame, suite_path: Path) -> GateResult:
-    """Return the outcome of every expectation in the suite at ``suite_path`` on ``frame``."""
-    data = load_suite_json(suite_path)
+def load_suite(path: Path) -> Suite:
+    """Return the suite at ``path``, checked: every expectation is a known GX type with a valid
+    severity, and the suite names the frame it checks. GX drops an unknown type silently, so
+    this is where a typo in a suite becomes an error naming the file and the expectation."""
+    data = load_suite_json(path)
+    name = str(data.get("name") or path.stem)
+    meta = data.get("meta") or {}
+    frame = meta.get("dataprep_frame") or next((f for f in FRAMES if f in name), None)
+    if frame not in FRAMES:
+        raise SuiteError(
+            f"{path}: cannot tell which frame suite {name!r} checks; "
+            f'set "meta": {{"dataprep_frame": "records"}} or "pairs"'
+        )
+    known = _known_expectation_types()
+    for i, exp in enumerate(data["expectations"]):
+        where = f"{path}: expectation {i + 1}"
+        if not isinstance(exp, dict) or not isinstance(exp.get("type"), str):
+            raise SuiteError(f"{where}: expected an object with a 'type'")
+        label = f"{where} ({expectation_name(exp)})"
+        if exp["type"] not in known:
+            raise SuiteError(
+                f"{label}: unknown expectation type {exp['type']!r}; GX would skip it silently"
+            )
+        severity = (exp.get("meta") or {}).get("severity", "error")
+        if severity not in SEVERITIES:
+            raise SuiteError(
+                f"{label}: meta.severity must be 'error' or 'warning', not {severity!r}"
+            )
+    return Suite(path=path, name=name, frame=frame, expectations=data["expectations"])
+
+
+def expectation_name(exp: dict[str, Any]) -> str:
+    """Return the expectation's ``meta.name``, else its type and column."""
+    meta = exp.get("meta") or {}
+    if meta.get("name"):
+        return str(meta["name"])
+    column = (exp.get("kwargs") or {}).get("column")
+    return f"{exp.get('type')}({column})" if column else str(exp.get("type"))
+
+
+def default_suite_paths(expectations_dir: Path) -> list[Path]:
+    return [expectations_dir / f"{frame}.json" for frame in FRAMES]
+
+
+def gate_parameters(cfg: Config, records: pl.DataFrame, pairs: pl.DataFrame) -> dict[str, Any]:
+    """Return the suite parameters of this build, derived from the config and the records.
+
+    - ``configured_sources``: the ``source`` value each configured source gives its records;
+    - ``allowed_languages``: ``clean.languages``;
+    - ``earliest_date`` / ``latest_date``: ``validate.earliest_date`` and now plus one day;
+    - ``configured_tasks``: ``pairs.tasks``; ``expected_tasks``: those with eligible records;
+    - ``max_tokens``: ``pairs.max_tokens``, the token budget of a whole pair;
+    - ``validation_share_min`` / ``_max``: ``pairs.validation_fraction`` plus or minus the larger
+      of ``validate.split_tolerance`` and three binomial standard deviations at this many pairs.
+    """
+    import pandas as pd
+
+    from dataprep.pairs.stage import eligible_tasks
+
+    share = cfg.pairs.validation_fraction
+    spread = 3 * math.sqrt(share * (1 - share) / max(pairs.height, 1))
+    tolerance = max(cfg.validate.split_tolerance, spread)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return {
+        "configured_sources": sorted({s.record_source for s in cfg.sources}),
+        "allowed_languages": list(cfg.clean.languages),
+        "earliest_date": pd.Timestamp(cfg.validate.earliest_date),
+        "latest_date": pd.Timestamp(now + timedelta(days=1)),
+        "configured_tasks": list(cfg.pairs.tasks),
+        "expected_tasks": eligible_tasks(records, cfg.pairs),
+        "max_tokens": cfg.pairs.max_tokens,
+        "validation_share_min": max(0.0, share - tolerance),
+        "validation_share_max": min(1.0, share + tolerance),
+    }
+
+
+def gate(
+    records: pl.DataFrame,
+    pairs: pl.DataFrame,
+    cfg: Config,
+    suite_paths: list[Path] | None = None,
+    docs_dir: Path | None = None,
+) -> list[GateResult]:
+    """Return the results of the suites (default: ``records.json`` and ``pairs.json`` in the
+    configured folder) on this build; write Data Docs to ``docs_dir`` when given."""
+    paths = suite_paths or default_suite_paths(cfg.resolve(cfg.validate.expectations))
+    suites = [load_suite(p) for p in paths]
+    params = gate_parameters(cfg, records, pairs)
+    return run_suites({"records": records, "pairs": pairs}, suites, params, docs_dir)
+
+
+def run_suites(
+    frames: dict[str, pl.DataFrame],
+    suites: list[Suite],
+    parameters: dict[str, Any] | None = None,
+    docs_dir: Path | None = None,
+) -> list[GateResult]:
+    """Return the outcome of every expectation of each suite on the view of its frame."""
     gx = _import_gx()
     context = gx.get_context(mode="ephemeral")
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    name = data.get("name") or suite_path.stem
-    try:
-        suite = gx.ExpectationSuite(name=name, expectations=data["expectations"])
-    except Exception as err:  # GX raises many types for a bad expectation config
-        raise SuiteError(f"{suite_path}: invalid expectation ({err})") from None
-    if len(suite.expectations) != len(data["expectations"]):
-        given = {e.get("type") for e in data["expectations"]}
-        known = {e.expectation_type for e in suite.expectations}
-        raise SuiteError(f"{suite_path}: unknown expectation types {sorted(given - known)}")
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="dataprep",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     source = context.data_sources.add_pandas("dataprep")
-    batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-    batch = batch_def.get_batch(batch_parameters={"dataframe": _to_pandas(frame)})
-    result = batch.validate(suite, result_format="SUMMARY").to_json_dict()
-    outcomes = [_outcome(r) for r in result["results"]]
-    outcomes.sort(key=lambda o: (o.expectation, o.column or ""))
-    return GateResult(suite=name, rows=frame.height, outcomes=outcomes)
+    results = []
+    for i, suite in enumerate(suites):
+        view = VIEWS[suite.frame](frames[suite.frame])
+        try:
+            gx_suite = context.suites.add(
+                gx.ExpectationSuite(name=f"{suite.name}", expectations=suite.expectations)
+            )
+        except Exception as err:  # GX raises many types for a bad expectation config
+            raise SuiteError(f"{suite.path}: invalid expectation ({err})") from None
+        if len(gx_suite.expectations) != len(suite.expectations):
+            raise SuiteError(f"{suite.path}: GX dropped expectations it could not read")
+        asset = source.add_dataframe_asset(f"{suite.frame}-{i}")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=f"{suite.name}-{i}",
+                data=asset.add_batch_definition_whole_dataframe("all"),
+                suite=gx_suite,
+            )
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": _to_pandas(view, suite.columns())},
+            expectation_parameters=parameters or {},
+            result_format="SUMMARY",
+        ).to_json_dict()
+        outcomes = [_outcome(r) for r in result["results"]]
+        outcomes.sort(key=lambda o: (o.severity, o.name, o.expectation, o.column or ""))
+        results.append(
+            GateResult(
+                suite=suite.name, rows=view.height, outcomes=outcomes, path=_shown(suite.path)
+            )
+        )
+    if docs_dir is not None:
+        context.build_data_docs(site_names=["dataprep"])
+    return results
 
 
-def gate(records: pl.DataFrame, pairs: pl.DataFrame, expectations_dir: Path) -> list[GateResult]:
-    """Return the results of the records and pairs suites in ``expectations_dir``."""
-    return [
-        run_suite(records_view(records), expectations_dir / "records.json"),
-        run_suite(pairs_view(pairs), expectations_dir / "pairs.json"),
-    ]
-
-
-def describe_failures(results: list[GateResult]) -> list[str]:
-    """Return one line per failed expectation: suite, expectation, column, count, examples."""
+def describe_failures(results: list[GateResult], warnings: bool = False) -> list[str]:
+    """Return one line per failed expectation (and failed warning, if asked): suite, name,
+    column, count, observed value, examples."""
     lines = []
     for res in results:
-        for o in res.failures:
+        for o in res.failures + (res.warnings if warnings else []):
             column = f" on {o.column!r}" if o.column else ""
             count = (
                 f": {o.unexpected_count} of {o.element_count} rows" if o.unexpected_count else ""
             )
             observed = f" (observed {o.observed!r})" if o.observed is not None else ""
             examples = f"; e.g. {o.examples[:3]!r}" if o.examples else ""
-            lines.append(f"{res.suite}: {o.expectation}{column} failed{count}{observed}{examples}")
+            level = "warning: " if o.severity == "warning" else ""
+            lines.append(f"{res.suite}: {level}{o.name}{column} failed{count}{observed}{examples}")
     return lines
 
 
@@ -177,10 +373,17 @@ def _outcome(result: dict[str, Any]) -> Outcome:
     config = result["expectation_config"]
     res = result.get("result") or {}
     kwargs = config.get("kwargs", {})
+    meta = config.get("meta") or {}
     column = kwargs.get("column") or (
         f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
     )
     examples = res.get("partial_unexpected_list") or []
+    observed = _plain(res.get("observed_value"))
+    if res.get("partial_missing_list"):  # expect_column_distinct_values_to_contain_set & co.
+        observed = "missing: " + ", ".join(str(v) for v in res["partial_missing_list"])
+    error = _exception(result.get("exception_info"))
+    if error:
+        observed = f"error: {error}"
     return Outcome(
         expectation=config["type"],
         column=column,
@@ -188,27 +391,67 @@ def _outcome(result: dict[str, Any]) -> Outcome:
         unexpected_count=res.get("unexpected_count"),
         element_count=res.get("element_count"),
         examples=[_plain(v) for v in examples[:MAX_EXAMPLES]],
-        observed=_plain(res.get("observed_value")),
+        observed=observed,
+        name=expectation_name(config),
+        severity=meta.get("severity", "error"),
     )
+
+
+def _shown(path: Path) -> str:
+    """Return ``path`` relative to the working folder when under it (as CI annotations want)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _exception(info: Any) -> str | None:
+    """Return the first exception message GX caught while evaluating an expectation."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message") or "").splitlines()[0][:300]
+    for value in info.values():  # keyed by metric when several metrics were computed
+        if isinstance(value, dict) and value.get("exception_message"):
+            return str(value["exception_message"]).splitlines()[0][:300]
+    return None
 
 
 def _plain(value: Any) -> Any:
     """Return ``value`` as something JSON can hold (timestamps and numpy scalars as text)."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool):
         return value
+    for kind in (str, int, float):  # numpy's str_ and float64 subclass these
+        if isinstance(value, kind):
+            return kind(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
     return str(value)
 
 
-def _to_pandas(frame: pl.DataFrame):
-    """Return a pandas frame for GX, datetimes as naive nanoseconds (GX is slow on others)."""
+def _to_pandas(frame: pl.DataFrame, columns: set[str] | None = None):
+    """Return a pandas frame for GX with only ``columns`` (all when None; one when empty, so the
+    row count stays), datetimes as naive nanoseconds (GX is several times slower otherwise)."""
+    if columns is not None:
+        keep = [c for c in frame.columns if c in columns] or frame.columns[:1]
+        frame = frame.select(keep)
     casts = [
         pl.col(c).dt.replace_time_zone(None).dt.cast_time_unit("ns")
         for c, t in frame.schema.items()
         if isinstance(t, pl.Datetime)
     ]
     return frame.with_columns(casts).to_pandas()
+
+
+def _known_expectation_types() -> set[str]:
+    _import_gx()
+    from great_expectations.expectations.registry import (
+        list_registered_expectation_implementations,
+    )
+
+    return set(list_registered_expectation_implementations())
 
 
 def _import_gx():

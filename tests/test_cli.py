@@ -58,7 +58,7 @@ def test_a_source_matching_no_file_is_a_user_error(tmp_path):
 def test_validate_on_a_folder_that_is_not_a_build_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 2
-    assert "no records.parquet" in result.output
+    assert "no manifest.json; is this a dataprep output folder?" in result.output
 
 
 def test_validate_reruns_the_gates_on_a_build(tmp_path):
@@ -75,8 +75,8 @@ def test_validate_reruns_the_gates_on_a_build(tmp_path):
     import polars as pl
 
     records = pl.read_parquet(tmp_path / "out" / "records.parquet")
-    records = records.with_columns(pl.col("title").str.replace(r"^", "ping a@b.example: "))
+    records = records.with_columns(pl.col("title").str.replace(r"^", "ping ana@acme-corp.io: "))
     records.write_parquet(tmp_path / "out" / "records.parquet")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
-    assert "expect_column_values_to_not_match_regex on 'title' failed" in result.output
+    assert "records: no-email-in-title on 'title' failed" in result.output

@@ -34,13 +34,16 @@ DATA_FILES = (
 )
 
 
-def write_outputs(
-    result: BuildResult, cfg: Config, files: list[dict], stats: dict[str, Any]
-) -> Path:
-    """Write every output of ``result`` into a new staging folder beside the output; return it."""
-    out = cfg.output_dir
+def new_staging(out: Path) -> Path:
+    """Return a new, empty staging folder beside the output folder ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def write_outputs(
+    staging: Path, result: BuildResult, cfg: Config, files: list[dict], stats: dict[str, Any]
+) -> None:
+    """Write every output of ``result`` into the folder ``staging``."""
     splits = ("train", "validation") + (("test",) if cfg.pairs.test_fraction > 0 else ())
     written = [p.name for p in write_chat_jsonl(result.pairs, staging, splits)]
     result.records.sort("record_id").write_parquet(staging / "records.parquet")
@@ -52,7 +55,7 @@ def write_outputs(
     boilerplate.write_parquet(staging / "boilerplate.parquet")
     written += list(DATA_FILES)
     if result.gates:
-        (staging / "validation").mkdir()
+        (staging / "validation").mkdir(exist_ok=True)
         for res in result.gates:
             _write_json(staging / "validation" / f"{res.suite}.json", res.to_dict())
     result.manifest = manifest(
@@ -60,7 +63,6 @@ def write_outputs(
     )
     _write_json(staging / "manifest.json", result.manifest)
     (staging / "README.md").write_text(dataset_card(result.manifest), encoding="utf-8")
-    return staging
 
 
 def publish(staging: Path, out: Path, success: bool) -> Path:
@@ -99,6 +101,9 @@ def manifest(
             "pairs": pairs.height,
             "pairs_by_task": _counts(pairs, "task"),
             "pairs_by_split": _counts(pairs, "split"),
+            "pairs_by_source": _counts(
+                pairs.select(pl.col("sources").alias("source")).explode("source"), "source"
+            ),
             "records_by_source": _counts(result.records, "source"),
             "records_by_lang": _counts(result.records, "lang"),
         },
@@ -114,7 +119,10 @@ def manifest(
             "decontaminated": stats.get("decontaminated", {}),
         },
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
-        "gates": {g.suite: {"success": g.success, "failed": len(g.failures)} for g in result.gates},
+        "gates": {
+            g.suite: {"success": g.success, "failed": len(g.failures), "warnings": len(g.warnings)}
+            for g in result.gates
+        },
         "outputs": outputs,
     }
 
