@@ -12,11 +12,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dataprep import logs
 from dataprep.config import ConfigError, find_config, load_config
-from dataprep.validate import GateResult, SuiteError
+from dataprep.validate import GateResult, SuiteError, default_suite_paths, describe_failures
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -76,7 +77,7 @@ def build(ctx: click.Context, config_path: Path | None, pull_first: bool) -> Non
         _print_gates(failed.result.gates)
         err_console.print(f"[bold red]build failed:[/] {failed}")
         for line in failed.lines:
-            err_console.print(f"  - {line}", soft_wrap=True)
+            err_console.print(f"  - {line}", soft_wrap=True, markup=False)
         sys.exit(1)
     except (ConfigError, SuiteError) as err:
         _user_error(ctx, err)
@@ -206,34 +207,102 @@ def dedup_command(
     )
 
 
-@main.command(epilog="Example:\n\n\b\n  dataprep validate out/")
+@main.command(
+    epilog="Example:\n\n\b\n  dataprep validate out/\n"
+    "  dataprep validate out/ --format junit --baseline previous-out/\n"
+    "  dataprep validate out/ --suite expectations/pairs.json --format github"
+)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--suite",
+    "suites",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A GX suite JSON to run (repeatable; default: records.json and pairs.json of the "
+    "configured expectations folder).",
+)
 @click.option(
     "--expectations",
     "expectations_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder with records.json and pairs.json (default: from ./dataprep.yaml).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="text: a table; json: the results on stdout; junit: an XML file for CI test reports; "
+    "github: ::error/::warning annotations.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the json or junit report here (junit default: OUT_DIR/validation/junit.xml).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A previous build folder; fail when metrics drift past validate.baseline limits.",
+)
+@click.option("--no-docs", is_flag=True, help="Do not write Data Docs HTML.")
 @click.pass_context
-def validate(ctx: click.Context, out_dir: Path, expectations_dir: Path | None) -> None:
-    """Re-run the Great Expectations gates on an existing build (for CI)."""
-    from dataprep.api import validate_output
+def validate(
+    ctx: click.Context,
+    out_dir: Path,
+    suites: tuple[Path, ...],
+    expectations_dir: Path | None,
+    fmt: str,
+    output: Path | None,
+    baseline: Path | None,
+    no_docs: bool,
+) -> None:
+    """Re-check an existing build with the Great Expectations gates (for CI).
+
+    Suite parameters (configured sources and tasks, languages, token budget) come from the
+    config recorded in OUT_DIR/manifest.json. Data Docs HTML goes to OUT_DIR/validation/docs.
+    Exit 0 when every error-severity expectation passes, 1 when any fails, 2 on a usage error.
+    """
+    from dataprep.api import build_config, validate_output
+    from dataprep.baseline import BaselineError, compare, read_manifest
+    from dataprep.report import gates as report
 
     try:
-        if expectations_dir is None:
-            expectations_dir = _default_expectations()
-        results = validate_output(out_dir, expectations_dir)
-    except (ConfigError, SuiteError, FileNotFoundError) as err:
+        cfg = build_config(out_dir)
+        paths = list(suites) or default_suite_paths(expectations_dir or _default_expectations())
+        results = validate_output(out_dir, paths, cfg, docs=not no_docs)
+        if baseline is not None:
+            base = compare(read_manifest(out_dir), read_manifest(baseline), cfg.validate.baseline)
+            results.append(base)
+    except (ConfigError, SuiteError, FileNotFoundError, BaselineError) as err:
         _user_error(ctx, err)
-    _print_gates(results)
-    failed = [g for g in results if not g.success]
-    if failed:
-        from dataprep.validate import describe_failures
-
-        for line in describe_failures(results):
-            err_console.print(f"  - {line}", soft_wrap=True)
-        sys.exit(1)
-    console.print(f"[bold green]gates passed[/] for {out_dir}")
+    failed = not all(r.success for r in results)
+    if fmt == "json":
+        text = report.to_json(results)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    elif fmt == "junit":
+        target = output or out_dir / "validation" / "junit.xml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(report.to_junit(results), encoding="utf-8")
+        _print_gates(results)
+        console.print(f"JUnit report: {target}")
+    elif fmt == "github":
+        for line in report.to_github(results):
+            click.echo(line)
+    else:
+        _print_outcomes(results)
+        _print_gates(results)
+    if fmt in ("text", "junit"):
+        if failed:
+            for line in describe_failures(results):
+                err_console.print(f"  - {line}", soft_wrap=True, markup=False)
+        else:
+            console.print(f"[bold green]gates passed[/] for {out_dir}")
+    sys.exit(1 if failed else 0)
 
 
 def _default_expectations() -> Path:
@@ -287,10 +356,40 @@ def _print_clean(manifest: dict) -> None:
         console.print(f"decontaminated: {listed(dedup['decontaminated'])}", soft_wrap=True)
 
 
+def _print_outcomes(results: list[GateResult]) -> None:
+    """Print a table per gate, one row per expectation: status, name, column, observed value
+    (with the unexpected row count) and up to three examples."""
+    from dataprep.report.gates import short
+
+    for res in results:
+        table = Table(title=f"gate {res.suite}", title_justify="left", box=None, pad_edge=False)
+        table.add_column("", no_wrap=True)
+        table.add_column("expectation", no_wrap=True)
+        table.add_column("column", no_wrap=True)
+        table.add_column("observed", overflow="fold")
+        table.add_column("examples", overflow="fold")
+        for o in res.outcomes:
+            if o.success:
+                status = "[green]ok[/]"
+            else:
+                status = "[red]FAIL[/]" if o.severity == "error" else "[yellow]warn[/]"
+            observed = short(o.observed, 60) if o.observed is not None else ""
+            if o.unexpected_count:
+                observed = f"{o.unexpected_count}/{o.element_count} rows {observed}".strip()
+            examples = ", ".join(short(e, 40) for e in o.examples[:3])
+            table.add_row(status, o.name, o.column or "", escape(observed), escape(examples))
+        console.print(table)
+
+
 def _print_gates(results: list[GateResult]) -> None:
     for res in results:
         status = "[green]passed[/]" if res.success else "[red]FAILED[/]"
+        passed = len(res.outcomes) - len(res.failures) - len(res.warnings)
+        warned = f", {len(res.warnings)} warning(s)" if res.warnings else ""
         console.print(
-            f"gate {res.suite}: {status} ({len(res.outcomes) - len(res.failures)}"
-            f"/{len(res.outcomes)} expectations, {res.rows} rows)"
+            f"gate {res.suite}: {status} ({passed}/{len(res.outcomes)} expectations passed"
+            f"{warned}, {res.rows} rows)"
         )
+        for line in describe_failures([res], warnings=True):
+            if ": warning: " in line:
+                console.print(f"  - {line}", soft_wrap=True, markup=False, style="yellow")

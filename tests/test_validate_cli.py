@@ -1,0 +1,219 @@
+"""`dataprep validate` on a real build: exit codes, every report format, baseline drift."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from dataprep.baseline import compare, metrics
+from dataprep.cli import main
+from dataprep.config import BaselineConfig
+
+from .test_build import _build, _project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("validate")
+    code, output = _build(_project(tmp))
+    assert code == 0, output
+    return tmp / "out"
+
+
+@pytest.fixture
+def out(built, tmp_path) -> Path:
+    """A private copy of the build, free to tamper with."""
+    copy = tmp_path / "out"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def _validate(*args: str):
+    return CliRunner().invoke(main, ["validate", *args])
+
+
+def _leak_an_email(out: Path) -> None:
+    records = pl.read_parquet(out / "records.parquet")
+    records = records.with_columns(pl.col("body").str.replace(r"^", "Mail ana@acme-corp.io. "))
+    records.write_parquet(out / "records.parquet")
+
+
+def test_text_output_is_a_table_and_exit_0_on_a_good_build(out):
+    result = _validate(str(out))
+    assert result.exit_code == 0, result.output
+    for header in ("expectation", "column", "observed", "examples"):
+        assert header in result.output
+    assert "record_id-unique" in result.output and "validation-share" in result.output
+    assert (out / "validation" / "docs" / "index.html").is_file()
+
+
+def test_a_failed_expectation_exits_1_and_names_it(out):
+    _leak_an_email(out)
+    result = _validate(str(out))
+    assert result.exit_code == 1
+    assert "records: no-email-in-body on 'body' failed: 116 of 116 rows" in result.output
+    assert "FAIL" in result.output
+
+
+def test_usage_errors_exit_2(out, tmp_path):
+    assert _validate(str(tmp_path / "nowhere")).exit_code == 2
+    assert _validate(str(out), "--format", "yaml").exit_code == 2
+    bad = tmp_path / "records.json"
+    bad.write_text('{"expectations": [{"type": "expect_nothing_at_all"}]}')
+    result = _validate(str(out), "--suite", str(bad))
+    assert result.exit_code == 2
+    assert "expect_nothing_at_all" in result.output and str(bad) in result.output
+    assert _validate(str(out), "--baseline", str(tmp_path)).exit_code == 2
+
+
+def test_junit_parses_with_one_testcase_per_expectation(out):
+    _leak_an_email(out)
+    result = _validate(str(out), "--format", "junit")
+    assert result.exit_code == 1
+    root = ET.parse(out / "validation" / "junit.xml").getroot()
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"records", "pairs"}
+    for name, suite in suites.items():
+        shipped = json.loads((Path("expectations") / f"{name}.json").read_text())["expectations"]
+        cases = suite.findall("testcase")
+        assert len(cases) == len(shipped) == int(suite.get("tests"))
+        assert {c.get("name") for c in cases} == {e["meta"]["name"] for e in shipped}
+    failed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert failed == ["no-email-in-body"]
+    assert suites["records"].get("failures") == "1" and root.get("failures") == "1"
+    # the sample data's issue resolved before it was created: a warning, not a failure
+    warned = [c.get("name") for c in root.iter("testcase") if c.find("system-out") is not None]
+    assert warned == ["resolved-not-before-created"]
+
+
+def test_github_format_prints_error_and_warning_annotations(out):
+    _leak_an_email(out)
+    result = _validate(str(out), "--format", "github")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    warnings = [line for line in lines if line.startswith("::warning ")]
+    assert len(errors) == 1 and "title=dataprep records%3A no-email-in-body::" in errors[0]
+    assert "file=" in errors[0] and "records.json" in errors[0]
+    assert len(warnings) == 1 and "resolved-not-before-created" in warnings[0]
+    assert all("\n" not in line for line in lines)
+
+
+def test_json_format_is_machine_readable(out, tmp_path):
+    result = _validate(str(out), "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert result.exit_code == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["success"] is True
+    assert [g["suite"] for g in data["gates"]] == ["records", "pairs"]
+    assert data["gates"][0]["warnings"] == 1
+
+
+def test_a_user_suite_runs_alone(out, tmp_path):
+    suite = tmp_path / "mine.json"
+    suite.write_text(
+        json.dumps(
+            {
+                "name": "mine",
+                "meta": {"dataprep_frame": "pairs"},
+                "expectations": [
+                    {
+                        "type": "expect_column_values_to_be_in_set",
+                        "kwargs": {"column": "task", "value_set": ["triage"]},
+                        "meta": {"name": "triage-only"},
+                    }
+                ],
+            }
+        )
+    )
+    result = _validate(str(out), "--suite", str(suite))
+    assert result.exit_code == 1
+    assert "gate mine: FAILED" in result.output and "gate records" not in result.output
+    assert "mine: triage-only on 'task' failed" in result.output
+
+
+def test_an_unchanged_rebuild_passes_the_baseline(out, built):
+    result = _validate(str(out), "--baseline", str(built))
+    assert result.exit_code == 0, result.output
+    assert "gate baseline: passed" in result.output
+
+
+def _manifest(path: Path) -> dict:
+    return json.loads((path / "manifest.json").read_text())
+
+
+def test_pairs_down_past_the_threshold_fail_naming_the_metric(out, built):
+    manifest = _manifest(out)
+    counts = manifest["counts"]
+    triage = counts["pairs_by_task"]["triage"]
+    counts["pairs_by_task"]["triage"] = int(triage * 0.7)  # -30% > 20%
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = _validate(str(out), "--baseline", str(built))
+    assert result.exit_code == 1
+    assert "baseline: pairs.task.triage" in result.output
+    assert "limit -20% (max_pairs_decrease)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "metric", "limit"),
+    [
+        (lambda m: m["counts"].update(pairs=int(m["counts"]["pairs"] * 0.5)), "pairs.total", ""),
+        (
+            lambda m: m["counts"]["records_by_lang"].update(en=m["counts"]["records"] // 2),
+            "language_share.en",
+            "max_language_share_change",
+        ),
+        (lambda m: m["redactions"].update(person=5), "redactions.person", "max_redaction_change"),
+        (lambda m: _stage(m, "dedup").update(rejected=60), "duplicate_rate", "duplicate_rate"),
+        (
+            lambda m: _stage(m, "clean")["reasons"].update({"lang:not-allowed": 40}),
+            "drop_rate.clean.lang:not-allowed",
+            "max_drop_rate_increase",
+        ),
+        (
+            lambda m: m["counts"]["pairs_by_source"].update(jira=0),
+            "pairs.source.jira",
+            "max_pairs_decrease",
+        ),
+    ],
+)
+def test_each_drift_metric_fails_named(built, change, metric, limit):
+    before = _manifest(built)
+    after = json.loads(json.dumps(before))
+    change(after)
+    result = compare(after, before, BaselineConfig())
+    failed = [o.name for o in result.failures]
+    assert failed == [metric]
+    assert limit in result.failures[0].observed
+
+
+def _stage(manifest: dict, name: str) -> dict:
+    return next(s for s in manifest["stages"] if s["stage"] == name)
+
+
+def test_small_counts_are_reported_but_not_judged(built):
+    before = _manifest(built)
+    after = json.loads(json.dumps(before))
+    after["redactions"]["phone"] = 3  # 1 -> 3: +200%, but under min_count
+    result = compare(after, before, BaselineConfig())
+    assert result.success
+    assert {o.name for o in result.outcomes} >= {"redactions.phone", "pairs.total"}
+
+
+def test_metrics_read_every_family_from_a_real_manifest(built):
+    names = set(metrics(_manifest(built)))
+    for prefix in (
+        "pairs.total",
+        "pairs.task.",
+        "pairs.source.",
+        "drop_rate.clean.",
+        "duplicate_rate",
+        "language_share.",
+        "redactions.",
+    ):
+        assert any(n.startswith(prefix) for n in names), prefix
