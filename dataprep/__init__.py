@@ -6,7 +6,7 @@ The notebook API::
     result = dataprep.build("dataprep.yaml")      # runs every stage, writes out/
     result.pairs                                  # a Polars frame of pairs
     records, pairs = dataprep.read_output("out")
-    dataprep.validate_output("out", "expectations")
+    dataprep.validate_output("out")                # the gates again, on an existing build
 """
 
 from __future__ import annotations

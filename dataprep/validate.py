@@ -358,7 +358,7 @@ def describe_failures(results: list[GateResult], warnings: bool = False) -> list
     lines = []
     for res in results:
         for o in res.failures + (res.warnings if warnings else []):
-            column = f" on {o.column!r}" if o.column else ""
+            column = f" on {o.column!r}" if o.column and o.column != o.name else ""
             count = (
                 f": {o.unexpected_count} of {o.element_count} rows" if o.unexpected_count else ""
             )

@@ -217,3 +217,18 @@ def test_metrics_read_every_family_from_a_real_manifest(built):
         "redactions.",
     ):
         assert any(n.startswith(prefix) for n in names), prefix
+
+
+def test_the_readme_ci_jobs_are_valid_yaml_running_build_and_gate():
+    import re
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    jobs = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+    github = next(j for j in jobs if "jobs" in j)["jobs"]["training-data"]
+    gitlab = next(j for j in jobs if "training-data" in j)["training-data"]
+    steps = " ".join(str(s.get("run", "")) for s in github["steps"])
+    assert "dataprep build" in steps and "dataprep validate" in steps and "--baseline" in steps
+    assert gitlab["artifacts"]["reports"]["junit"] == "gates.xml"
+    assert any("dataprep validate" in line for line in gitlab["script"])
