@@ -137,8 +137,10 @@ def test_a_user_suite_runs_alone(out, tmp_path):
     assert "mine: triage-only on 'task' failed" in result.output
 
 
-def test_an_unchanged_rebuild_passes_the_baseline(out, built):
-    result = _validate(str(out), "--baseline", str(built))
+def test_an_unchanged_rebuild_passes_the_baseline(built, tmp_path):
+    code, output = _build(_project(tmp_path))
+    assert code == 0, output
+    result = _validate(str(tmp_path / "out"), "--baseline", str(built))
     assert result.exit_code == 0, result.output
     assert "gate baseline: passed" in result.output
 
@@ -232,3 +234,14 @@ def test_the_readme_ci_jobs_are_valid_yaml_running_build_and_gate():
     assert "dataprep build" in steps and "dataprep validate" in steps and "--baseline" in steps
     assert gitlab["artifacts"]["reports"]["junit"] == "gates.xml"
     assert any("dataprep validate" in line for line in gitlab["script"])
+
+
+def test_every_build_writes_data_docs_for_both_suites(built):
+    docs = built / "validation" / "docs"
+    assert (docs / "index.html").is_file()
+    pages = sorted(
+        p.relative_to(docs / "validations").parts[0]
+        for p in docs.rglob("*.html")
+        if "validations" in p.parts
+    )
+    assert pages == ["pairs", "records"]
