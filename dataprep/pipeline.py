@@ -97,7 +97,13 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     staging = new_staging(cfg.output_dir)
     try:
         docs = staging / "validation" / "docs" if cfg.validate.data_docs else None
-        gates = gate(records, pairs.kept, cfg, docs_dir=docs) if cfg.validate.enabled else []
+        # the pairs stage counted each task's candidates: the tasks the gate expects pairs from
+        expected = [t for t in cfg.pairs.tasks if pairs.stats.get("candidates_by_task", {}).get(t)]
+        gates = (
+            gate(records, pairs.kept, cfg, docs_dir=docs, expected_tasks=expected)
+            if cfg.validate.enabled
+            else []
+        )
         clusters = deduped.stats.pop("clusters_frame", None)
         boilerplate = deduped.stats.pop("boilerplate_frame", None)
         result = BuildResult(

@@ -244,13 +244,19 @@ def default_suite_paths(expectations_dir: Path) -> list[Path]:
     return [expectations_dir / f"{frame}.json" for frame in FRAMES]
 
 
-def gate_parameters(cfg: Config, records: pl.DataFrame, pairs: pl.DataFrame) -> dict[str, Any]:
+def gate_parameters(
+    cfg: Config,
+    records: pl.DataFrame,
+    pairs: pl.DataFrame,
+    expected_tasks: list[str] | None = None,
+) -> dict[str, Any]:
     """Return the suite parameters of this build, derived from the config and the records.
 
     - ``configured_sources``: the ``source`` value each configured source gives its records;
     - ``allowed_languages``: ``clean.languages``;
     - ``earliest_date`` / ``latest_date``: ``validate.earliest_date`` and now plus one day;
-    - ``configured_tasks``: ``pairs.tasks``; ``expected_tasks``: those with eligible records;
+    - ``configured_tasks``: ``pairs.tasks``; ``expected_tasks``: those with eligible records
+      (given by the build, which counted candidates; else found by running each task);
     - ``max_tokens``: ``pairs.max_tokens``, the token budget of a whole pair;
     - ``validation_share_min`` / ``_max``: ``pairs.validation_fraction`` plus or minus the larger
       of ``validate.split_tolerance`` and three binomial standard deviations at this many pairs.
@@ -269,7 +275,9 @@ def gate_parameters(cfg: Config, records: pl.DataFrame, pairs: pl.DataFrame) -> 
         "earliest_date": pd.Timestamp(cfg.validate.earliest_date),
         "latest_date": pd.Timestamp(now + timedelta(days=1)),
         "configured_tasks": list(cfg.pairs.tasks),
-        "expected_tasks": eligible_tasks(records, cfg.pairs),
+        "expected_tasks": (
+            expected_tasks if expected_tasks is not None else eligible_tasks(records, cfg.pairs)
+        ),
         "max_tokens": cfg.pairs.max_tokens,
         "validation_share_min": max(0.0, share - tolerance),
         "validation_share_max": min(1.0, share + tolerance),
@@ -282,12 +290,13 @@ def gate(
     cfg: Config,
     suite_paths: list[Path] | None = None,
     docs_dir: Path | None = None,
+    expected_tasks: list[str] | None = None,
 ) -> list[GateResult]:
     """Return the results of the suites (default: ``records.json`` and ``pairs.json`` in the
     configured folder) on this build; write Data Docs to ``docs_dir`` when given."""
     paths = suite_paths or default_suite_paths(cfg.resolve(cfg.validate.expectations))
     suites = [load_suite(p) for p in paths]
-    params = gate_parameters(cfg, records, pairs)
+    params = gate_parameters(cfg, records, pairs, expected_tasks)
     return run_suites({"records": records, "pairs": pairs}, suites, params, docs_dir)
 
 

@@ -4,6 +4,7 @@ build that breaks just it. A gate that cannot fail is a defect."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -341,3 +342,50 @@ def test_data_docs_are_written_for_every_suite(build, tmp_path):
     pages = {p.parent.name for p in (tmp_path / "docs" / "validations").rglob("*.html")}
     assert (tmp_path / "docs" / "index.html").is_file()
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 2, pages
+
+
+GATE_COVERS = {
+    "ip": re.compile(
+        r"10\.|172\.(?:1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\."
+    ),
+    "secret": re.compile(
+        r"AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[baprs]-|[rs]k_live_|AIza|eyJ|-----BEGIN"
+        r"|https://hooks\.slack\.com/"
+    ),
+}
+
+
+def _suite_regexes(frame: str) -> dict[str, str]:
+    return {
+        e["meta"]["name"].split("-in-")[0].removeprefix("no-"): e["kwargs"]["regex"]
+        for e in SUITES[frame].expectations
+        if e["type"] == "expect_column_values_to_not_match_regex"
+    }
+
+
+@pytest.mark.parametrize("frame", ["records", "pairs"])
+def test_suite_pii_patterns_agree_with_the_redactor_on_the_labelled_set(frame):
+    """Every labelled e-mail, private IPv4 address and prefixed token is caught by the gate's
+    pattern of its kind, and nothing the redactor leaves (hard negatives such as versions, and
+    redacted text) trips any pattern. Public and IPv6 addresses and unprefixed secrets are the
+    redactor's alone: the gate would mistake versions and hashes for them."""
+    import re
+
+    from dataprep.text.redact import redact_text
+
+    patterns = {k: re.compile(v) for k, v in _suite_regexes(frame).items()}
+    assert set(patterns) == {"email", "secret", "ip"}
+    labelled = REPO / "tests" / "data" / "redaction_labelled.jsonl"
+    rows = [json.loads(line) for line in labelled.read_text().splitlines() if line.strip()]
+    missed, tripped = [], []
+    for row in rows:
+        for span in row["spans"]:
+            kind = span["type"].split(":")[0]
+            if kind in GATE_COVERS and not GATE_COVERS[kind].match(span["value"]):
+                continue
+            if kind in patterns and not patterns[kind].search(span["value"]):
+                missed.append((kind, span["value"]))
+        redacted = redact_text(row["text"])
+        tripped += [(k, redacted) for k, p in patterns.items() if p.search(redacted)]
+    assert missed == []
+    assert tripped == []

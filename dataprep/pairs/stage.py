@@ -61,7 +61,9 @@ def build_pairs(records: pl.DataFrame, cfg: PairsConfig) -> StageResult:
                 }
             )
     pairs = pl.DataFrame(rows, schema=PAIR_SCHEMA).sort("pair_id")
-    return StageResult(pairs, rejected_frame(rejected), {"candidates": candidates.height})
+    by_task = dict(candidates.group_by("task").len().iter_rows())
+    stats = {"candidates": candidates.height, "candidates_by_task": by_task}
+    return StageResult(pairs, rejected_frame(rejected), stats)
 
 
 def eligible_tasks(records: pl.DataFrame, cfg: PairsConfig) -> list[str]:
