@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/clean.py
 	$(BIN)/python benchmarks/dedup.py
+	$(BIN)/python benchmarks/gates.py
 
 clean:
 	rm -rf $(VENV) out out.failed .pytest_cache .ruff_cache build *.egg-info
