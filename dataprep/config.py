@@ -36,10 +36,30 @@ VOCABULARY_FIELDS = {"status_map": "status", "type_map": "issue_type", "priority
 TASKS = (
     "issue_to_title",
     "triage",
+    "bug_to_resolution",
+    "question_to_answer",
     "release_notes",
+    "release_qa",
     "changes_to_release_notes",
     "issue_to_changelog_entry",
+    "duplicate_check",
 )
+FORMATS = ("chat", "openai", "prompt_completion", "alpaca", "sharegpt", "parquet")
+SPLIT_MODES = ("hash", "time", "project")
+OVER_BUDGET = ("drop", "truncate")
+# Titles that say nothing about the issue: issue_to_title skips them (compared lowercased,
+# without punctuation).
+UNINFORMATIVE_TITLES = (
+    "bug", "error", "question", "issue", "problem", "help", "help needed", "feature request",
+    "enhancement", "todo", "fix", "test", "untitled", "no title", "crash", "exception",
+    "not working", "doesn't work", "does not work", "broken",
+)  # fmt: skip
+# Labels that bots and workflows set rather than people deciding what the issue is.
+AUTOMATION_LABELS = (
+    "stale", "needs-triage", "needs triage", "triage", "untriaged", "status: needs triage",
+    "dependencies", "renovate", "dependabot", "automated", "bot", "autorelease: pending",
+    "lifecycle/stale", "lifecycle/rotten", "needs-information", "awaiting-response",
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -243,15 +263,69 @@ class DedupConfig:
 
 
 @dataclass(frozen=True)
+class UserTask:
+    """A task written in the config: Jinja2 templates over one record's columns."""
+
+    name: str
+    # One or more phrasings of the prompt; each record gets one, chosen by a seeded hash.
+    prompt: list[str]
+    response: str
+    system: str | None = None
+    # A Polars SQL condition on record columns ("kind = 'issue' AND issue_type = 'bug'").
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class TriageOptions:
+    # Canonical values that are the tracker's default rather than a person's choice; a field
+    # holding one counts as unset (Jira's default priority maps to medium).
+    default_values: dict[str, list[str]] = field(default_factory=lambda: {"priority": ["medium"]})
+    # Labels set by bots and workflows, left out of the answer (compared lowercased).
+    automation_labels: list[str] = field(default_factory=lambda: list(AUTOMATION_LABELS))
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    # hash: groups by a seeded hash; time: groups whose latest record is on or after
+    # `cutoff` go to validation; project: `holdout_projects` go to validation.
+    mode: str = "hash"
+    cutoff: str | None = None  # YYYY-MM-DD, for mode time
+    holdout_projects: list[str] = field(default_factory=list)  # for mode project
+    # Each task's validation share may miss validation_fraction by this much (hash mode).
+    tolerance: float = 0.05
+
+
+@dataclass(frozen=True)
 class PairsConfig:
     tasks: list[str] = field(default_factory=lambda: list(TASKS))
+    user_tasks: list[UserTask] = field(default_factory=list)
     validation_fraction: float = 0.1
     test_fraction: float = 0.0
     seed: int = 42
     system_prompt: str | None = None
-    # Token budget of a whole pair (every message, estimated by dataprep.pairs.tokens); pairs
-    # over it are rejected as pairs:over-token-budget, and the pairs gate checks it.
+    split: SplitConfig = field(default_factory=SplitConfig)
+    formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    # Token budget of a whole pair (every message). Counted with the Hugging Face tokenizer.json
+    # at `tokenizer` when given (read locally, never downloaded), else estimated
+    # (dataprep.pairs.tokens). Over budget: `drop` rejects the pair as pairs:over-token-budget,
+    # `truncate` cuts the prompt to fit (a response is never cut).
     max_tokens: int = 4096
+    tokenizer: str | None = None
+    over_budget: str = "drop"
+    issue_to_title_skip: list[str] = field(default_factory=lambda: list(UNINFORMATIVE_TITLES))
+    triage: TriageOptions = field(default_factory=TriageOptions)
+    # People whose comments answer questions, besides each project's assignees.
+    maintainers: list[str] = field(default_factory=list)
+    duplicate_negatives: int = 1  # duplicate_check: non-duplicate pairs per duplicate pair
+
+
+@dataclass(frozen=True)
+class CardConfig:
+    """The dataset card (out/README.md)."""
+
+    license: str = "other"  # a Hugging Face license id (apache-2.0, cc-by-4.0, ...)
+    pretty_name: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -295,6 +369,7 @@ class Config:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     pairs: PairsConfig = field(default_factory=PairsConfig)
     validate: ValidateConfig = field(default_factory=ValidateConfig)
+    card: CardConfig = field(default_factory=CardConfig)
     output: str = "out"
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -375,6 +450,7 @@ def _check_semantics(cfg: Config) -> None:
             raise ConfigError(
                 f"pairs.tasks[{i}]: unknown task {task!r}; use one of {', '.join(TASKS)}"
             )
+    _check_pairs(cfg)
     if not 0 <= cfg.dedup.threshold <= 1:
         raise ConfigError("dedup.threshold: must be between 0 and 1")
     if cfg.pairs.max_tokens < 16:
@@ -405,6 +481,48 @@ def _check_semantics(cfg: Config) -> None:
         raise ConfigError(
             "pairs.validation_fraction + pairs.test_fraction: must be >= 0 and below 1"
         )
+
+
+def _check_pairs(cfg: Config) -> None:
+    pairs = cfg.pairs
+    _one_of("pairs.split.mode", pairs.split.mode, SPLIT_MODES)
+    _one_of("pairs.over_budget", pairs.over_budget, OVER_BUDGET)
+    for i, fmt in enumerate(pairs.formats):
+        _one_of(f"pairs.formats[{i}]", fmt, FORMATS)
+    if pairs.split.mode == "time":
+        if pairs.split.cutoff is None:
+            raise ConfigError("pairs.split.cutoff: required when mode is time (YYYY-MM-DD)")
+        try:
+            date.fromisoformat(pairs.split.cutoff)
+        except ValueError:
+            raise ConfigError(
+                f"pairs.split.cutoff: {pairs.split.cutoff!r} is not a date (YYYY-MM-DD)"
+            ) from None
+    if pairs.split.mode == "project" and not pairs.split.holdout_projects:
+        raise ConfigError("pairs.split.holdout_projects: list the projects to hold out")
+    if pairs.tokenizer is not None and not cfg.resolve(pairs.tokenizer).is_file():
+        raise ConfigError(
+            f"pairs.tokenizer: no file at '{pairs.tokenizer}'; give the path of a local "
+            "Hugging Face tokenizer.json (dataprep never downloads one)"
+        )
+    names = set(TASKS)
+    for i, task in enumerate(pairs.user_tasks):
+        if task.name in names:
+            raise ConfigError(
+                f"pairs.user_tasks[{i}].name: {task.name!r} is taken; task names must be unique"
+            )
+        names.add(task.name)
+        from dataprep.pairs.user_tasks import UserTaskError, check_user_task
+
+        try:
+            check_user_task(task)
+        except UserTaskError as err:
+            raise ConfigError(f"pairs.user_tasks[{i}] ({task.name}): {err}") from None
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(allowed)}")
 
 
 def _check_source(i: int, src: SourceConfig) -> None:
@@ -482,6 +600,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         _, item = get_args(tp)
         return {str(k): _convert(item, v, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
+        if isinstance(value, str) and get_args(tp) == (str,):
+            value = [value]  # a single string where a list of strings is expected
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {_describe(value)}")
         (item,) = get_args(tp)

@@ -16,6 +16,14 @@ from tests.httpserver import ApiServer, GitHubFake, Reply
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "ghp_cliTestToken0123456789abcdefghijklmn"
+# Titles say what is wrong in three words or more, as issue_to_title wants.
+TITLES = [
+    "Item list freezes when large",
+    "Export button stays disabled",
+    "Reset mails arrive late",
+    "Board duplicates dragged cards",
+    "CLI crashes on empty config",
+]
 BODIES = [
     "Opening the item list with more than two hundred items freezes the page for seconds.",
     "The export button stays disabled after a filter is cleared, until the page is reloaded.",
@@ -31,8 +39,8 @@ def project(tmp_path: Path, monkeypatch):
     shutil.copytree(REPO / "expectations", tmp_path / "expectations")
     with ApiServer() as server:
         gh = GitHubFake(server, page_size=2)
-        for n, body in enumerate(BODIES, start=1):
-            gh.add(n, f"2024-05-0{n}T10:00:00Z", title=f"Report {n}", body=body)
+        for n, (title, body) in enumerate(zip(TITLES, BODIES, strict=True), start=1):
+            gh.add(n, f"2024-05-0{n}T10:00:00Z", title=title, body=body)
         gh.add(6, "2024-05-06T10:00:00Z", title="Bump lodash", pull_request=True)
         config = {
             "sources": [

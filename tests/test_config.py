@@ -16,10 +16,23 @@ def test_minimal_config_fills_every_default():
     assert cfg.pairs.tasks == [
         "issue_to_title",
         "triage",
+        "bug_to_resolution",
+        "question_to_answer",
         "release_notes",
+        "release_qa",
         "changes_to_release_notes",
         "issue_to_changelog_entry",
+        "duplicate_check",
     ]
+    assert cfg.pairs.formats == [
+        "chat",
+        "openai",
+        "prompt_completion",
+        "alpaca",
+        "sharegpt",
+        "parquet",
+    ]
+    assert cfg.pairs.split.mode == "hash" and cfg.pairs.over_budget == "drop"
     assert cfg.output_dir == Path("/proj/out")
     assert cfg.resolve("data/x.json") == Path("/proj/data/x.json")
 

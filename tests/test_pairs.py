@@ -51,7 +51,12 @@ def test_each_task_makes_the_messages_it_promises(make_records):
     assert title[1] == {"role": "assistant", "content": "Nightly export fails over 10k rows"}
     triage = by_task["triage"]["messages"]
     assert triage[0]["content"].endswith("Title: Nightly export fails over 10k rows\n\n" + BODY)
-    assert json.loads(triage[1]["content"]) == {"type": "bug", "priority": "high"}
+    assert json.loads(triage[1]["content"]) == {
+        "type": "bug",
+        "priority": "high",
+        "components": [],
+        "labels": [],
+    }
     notes = by_task["release_notes"]["messages"]
     assert (
         notes[0]["content"]
@@ -64,7 +69,7 @@ def test_each_task_makes_the_messages_it_promises(make_records):
 
 def test_tasks_skip_records_without_what_they_need(make_records):
     records = make_records(
-        issue("jira:A-1", "Export fails", BODY, priority=None),
+        issue("jira:A-1", "Export fails for large reports", BODY, priority=None),
         _release("changelog:acme-web@unreleased", "Unreleased", "- wip", released=False),
     ).with_columns(lang=pl.lit("en"))
     pairs = build_pairs(records, PairsConfig()).kept
@@ -73,7 +78,8 @@ def test_tasks_skip_records_without_what_they_need(make_records):
 
 def test_identical_pairs_are_rejected_as_duplicates(make_records):
     records = make_records(
-        issue("jira:A-1", "Export fails", BODY), issue("jira:A-2", "Export fails", BODY)
+        issue("jira:A-1", "Export fails for large reports", BODY),
+        issue("jira:A-2", "Export fails for large reports", BODY),
     ).with_columns(lang=pl.lit("en"))
     result = build_pairs(records, PairsConfig(tasks=["issue_to_title"]))
     assert result.kept["record_ids"].to_list() == [["jira:A-1"]]
@@ -84,7 +90,10 @@ def test_identical_pairs_are_rejected_as_duplicates(make_records):
 
 def test_pair_ids_and_splits_are_stable_across_runs(make_records):
     records = make_records(
-        *(issue(f"jira:A-{i}", f"Issue {i}", f"{BODY} Variant {i}.") for i in range(50))
+        *(
+            issue(f"jira:A-{i}", f"Export fails on report {i}", f"{BODY} Variant {i}.")
+            for i in range(50)
+        )
     ).with_columns(lang=pl.lit("en"))
     a = build_pairs(records, PairsConfig(tasks=["issue_to_title"])).kept
     b = build_pairs(records.reverse(), PairsConfig(tasks=["issue_to_title"])).kept
@@ -107,6 +116,7 @@ def test_chat_line_has_messages_and_metadata():
         "sources": ["jira"],
         "split": "train",
         "lang": "en",
+        "tokens": 9,
         "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
     }
     assert json.loads(chat_line(pair)) == {
@@ -118,5 +128,6 @@ def test_chat_line_has_messages_and_metadata():
             "sources": ["jira"],
             "split": "train",
             "lang": "en",
+            "tokens": 9,
         },
     }
