@@ -71,6 +71,9 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
     "sources": pl.List(pl.String),
     "split": pl.String,
     "lang": pl.String,
+    # tokens of every message, as the pairs stage counted them for the budget (a configured
+    # tokenizer.json, else the estimate in dataprep.pairs.tokens)
+    "tokens": pl.Int64,
 }
 
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
