@@ -9,6 +9,7 @@ gate passed, so a failed build never touches the previous output.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import hashlib
 import json
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataprep.config import Config, ConfigError, SourceConfig, load_config
+from dataprep.config import Config, ConfigError, PairsConfig, SourceConfig, load_config
 from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
@@ -29,9 +30,12 @@ from dataprep.dedup.stage import comparable_text
 from dataprep.ledger import Ledger
 from dataprep.link import link, remap
 from dataprep.pairs import build_pairs
+from dataprep.pairs.split import task_shares
+from dataprep.pairs.tokens import TokenCounter
 from dataprep.report.outputs import new_staging, publish, write_outputs
 from dataprep.schema import StageResult, records_frame, reject, rejected_frame
 from dataprep.text.clean import clean
+from dataprep.text.people import Pseudonymizer, key_from_env
 from dataprep.validate import GateResult, describe_failures, gate
 
 log = logging.getLogger(__name__)
@@ -90,7 +94,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     index = ShippedIndex(cfg.resolve(cfg.dedup.index), cfg.dedup) if cfg.dedup.index else None
     deduped = _run(ledger, "dedup", cleaned.kept, lambda f: dedup(f, cfg.dedup, index))
     records = remap(deduped.kept, survivors(deduped.rejected))
-    pairs = _decontaminate(build_pairs(records, cfg.pairs), cfg)
+    counter = TokenCounter(cfg.resolve(cfg.pairs.tokenizer) if cfg.pairs.tokenizer else None)
+    pairs = _decontaminate(build_pairs(records, _pairs_config(cfg), counter), cfg)
     ledger.record(
         "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
     )
@@ -98,7 +103,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     try:
         docs = staging / "validation" / "docs" if cfg.validate.data_docs else None
         # the pairs stage counted each task's candidates: the tasks the gate expects pairs from
-        expected = [t for t in cfg.pairs.tasks if pairs.stats.get("candidates_by_task", {}).get(t)]
+        configured = [*cfg.pairs.tasks, *(t.name for t in cfg.pairs.user_tasks)]
+        expected = [t for t in configured if pairs.stats.get("candidates_by_task", {}).get(t)]
         gates = (
             gate(records, pairs.kept, cfg, docs_dir=docs, expected_tasks=expected)
             if cfg.validate.enabled
@@ -125,6 +131,12 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
             },
             "unmapped": dict(sorted(inputs.read.unmapped.items())),
             "decontaminated": pairs.stats.get("decontaminated", {}),
+            # splits as written: decontamination ran after the split and may move the shares
+            "splits": {
+                **pairs.stats.get("splits", {}),
+                "tasks": task_shares(pairs.kept, cfg.pairs),
+            },
+            "tokens": counter.method,
             **deduped.stats,
             **linked.stats,
         }
@@ -236,6 +248,17 @@ def survivors(rejected: pl.DataFrame) -> dict[str, str]:
     tail = pl.col("reason").str.extract(r"^dedup:[a-z-]+-of:(.+)$")
     pairs = rejected.select("record_id", tail.alias("survivor")).drop_nulls()
     return dict(pairs.iter_rows())
+
+
+def _pairs_config(cfg: Config) -> PairsConfig:
+    """Return ``pairs`` with ``maintainers`` pseudonymised as the records' people are, so the
+    real names users write in the config match the redacted comment authors."""
+    redact = cfg.clean.redact
+    if not (redact.enabled and redact.people and cfg.pairs.maintainers):
+        return cfg.pairs
+    pseudonyms = Pseudonymizer(key_from_env(redact.pseudonym_key_env), redact.pseudonym_chars)
+    names = [pseudonyms.of(name) for name in cfg.pairs.maintainers]
+    return dataclasses.replace(cfg.pairs, maintainers=names)
 
 
 def _decontaminate(pairs: StageResult, cfg: Config) -> StageResult:

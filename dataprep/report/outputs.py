@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from dataprep.pairs.writers import write_chat_jsonl
-from dataprep.report.card import dataset_card
+from dataprep.pairs.writers import write_dataset_info, write_formats
+from dataprep.report.card import card_examples, dataset_card
 from dataprep.text.redact import redact_text
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def write_outputs(
 ) -> None:
     """Write every output of ``result`` into the folder ``staging``."""
     splits = ("train", "validation") + (("test",) if cfg.pairs.test_fraction > 0 else ())
-    written = [p.name for p in write_chat_jsonl(result.pairs, staging, splits)]
+    written = write_formats(result.pairs, staging, splits, output_formats(cfg))
+    written += write_dataset_info(staging, output_formats(cfg), splits)
     result.records.sort("record_id").write_parquet(staging / "records.parquet")
     result.rejected.sort("stage", "record_id", "reason").write_parquet(staging / "rejected.parquet")
     _write_quarantine(result.quarantine, staging / "quarantine.jsonl")
@@ -62,7 +63,14 @@ def write_outputs(
         result, cfg, files, stats, {n: _sha256(staging / n) for n in written}
     )
     _write_json(staging / "manifest.json", result.manifest)
-    (staging / "README.md").write_text(dataset_card(result.manifest), encoding="utf-8")
+    card = dataset_card(result.manifest, card_examples(result.pairs))
+    (staging / "README.md").write_text(card, encoding="utf-8", newline="\n")
+
+
+def output_formats(cfg: Config) -> list[str]:
+    """The formats written: chat always (the build's own format, which ``dataprep validate``
+    and ``read_output`` read back), then the others configured."""
+    return ["chat", *(f for f in cfg.pairs.formats if f != "chat")]
 
 
 def publish(staging: Path, out: Path, success: bool) -> Path:
@@ -101,6 +109,8 @@ def manifest(
             "pairs": pairs.height,
             "pairs_by_task": _counts(pairs, "task"),
             "pairs_by_split": _counts(pairs, "split"),
+            "pairs_by_task_split": _nested_counts(pairs, "task", "split"),
+            "pairs_by_lang": _counts(pairs, "lang"),
             "pairs_by_source": _counts(
                 pairs.select(pl.col("sources").alias("source")).explode("source"), "source"
             ),
@@ -118,6 +128,10 @@ def manifest(
             "boilerplate_entries": stats.get("boilerplate_entries", 0),
             "decontaminated": stats.get("decontaminated", {}),
         },
+        # how pairs were split (mode, groups, per task the pairs per split and the shares) and
+        # how their tokens were counted
+        "splits": stats.get("splits", {}),
+        "tokens": stats.get("tokens"),
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
         "gates": {
             g.suite: {"success": g.success, "failed": len(g.failures), "warnings": len(g.warnings)}
@@ -132,6 +146,13 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
         return {}
     grouped = frame.group_by(column).len().sort(column)
     return {str(k): int(v) for k, v in grouped.iter_rows()}
+
+
+def _nested_counts(frame: pl.DataFrame, outer: str, inner: str) -> dict[str, dict[str, int]]:
+    nested: dict[str, dict[str, int]] = {}
+    for a, b, n in frame.group_by(outer, inner).len().sort(outer, inner).iter_rows():
+        nested.setdefault(str(a), {})[str(b)] = int(n)
+    return nested
 
 
 def _write_quarantine(items: list[dict[str, str]], path: Path) -> None:
