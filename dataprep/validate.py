@@ -140,8 +140,9 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
     - ``n_messages``; ``system``, ``user``, ``assistant``: the last turn of each role;
     - ``user_chars``, ``assistant_chars``: their lengths in characters;
     - ``all_text``: every message's content, joined by newlines;
-    - ``prompt_tokens`` (system + user), ``response_tokens``, ``total_tokens``: the token
-      estimate of ``dataprep.pairs.tokens`` (the one the pairs stage budgets with);
+    - ``prompt_tokens`` (system + user), ``response_tokens``: the token estimate of
+      ``dataprep.pairs.tokens``; ``total_tokens``: the pair's ``tokens``, the count the pairs
+      stage budgeted with (a tokenizer's when configured), else the estimate's sum;
     - ``is_validation``: 1.0 for a validation pair, else 0.0 (its mean is the validation share);
     - ``source``: the first source the pair was built from.
     """
@@ -171,6 +172,7 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
             last_of("assistant").alias("assistant"),
             contents.list.join("\n").alias("all_text"),
             (pl.col("split") == "validation").cast(pl.Float64).alias("is_validation"),
+            *([pl.col("tokens")] if "tokens" in pairs.columns else []),
         )
         .with_columns(
             pl.col("user").str.len_chars().fill_null(0).alias("user_chars"),
@@ -180,7 +182,14 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
             ),
             estimate_tokens(pl.col("assistant")).alias("response_tokens"),
         )
-        .with_columns((pl.col("prompt_tokens") + pl.col("response_tokens")).alias("total_tokens"))
+        .with_columns(
+            # the count the pairs stage budgeted with (a tokenizer's, when one was configured)
+            pl.col("tokens")
+            .fill_null(pl.col("prompt_tokens") + pl.col("response_tokens"))
+            .alias("total_tokens")
+            if "tokens" in pairs.columns
+            else (pl.col("prompt_tokens") + pl.col("response_tokens")).alias("total_tokens")
+        )
     )
 
 
@@ -255,33 +264,47 @@ def gate_parameters(
     - ``configured_sources``: the ``source`` value each configured source gives its records;
     - ``allowed_languages``: ``clean.languages``;
     - ``earliest_date`` / ``latest_date``: ``validate.earliest_date`` and now plus one day;
-    - ``configured_tasks``: ``pairs.tasks``; ``expected_tasks``: those with eligible records
-      (given by the build, which counted candidates; else found by running each task);
+    - ``configured_tasks``: ``pairs.tasks`` and the user tasks; ``expected_tasks``: those with
+      eligible records (given by the build, which counted candidates; else found by running
+      each task);
     - ``max_tokens``: ``pairs.max_tokens``, the token budget of a whole pair;
-    - ``validation_share_min`` / ``_max``: ``pairs.validation_fraction`` plus or minus the larger
-      of ``validate.split_tolerance`` and three binomial standard deviations at this many pairs.
+    - ``validation_share_min`` / ``_max``: in split mode ``hash``, ``pairs.validation_fraction``
+      plus or minus the larger of ``validate.split_tolerance`` and three binomial standard
+      deviations at this many pairs. In modes ``time`` and ``project`` the share follows the
+      data (the cutoff, the held-out projects), so the gate asks only that both train and
+      validation hold at least one pair: a cutoff after the last record or a held-out project
+      with no pairs fails.
     """
     import pandas as pd
 
     from dataprep.pairs.stage import eligible_tasks
 
-    share = cfg.pairs.validation_fraction
-    spread = 3 * math.sqrt(share * (1 - share) / max(pairs.height, 1))
-    tolerance = max(cfg.validate.split_tolerance, spread)
+    share_min, share_max = _validation_share_bounds(cfg, pairs.height)
     now = datetime.now(UTC).replace(tzinfo=None)
     return {
         "configured_sources": sorted({s.record_source for s in cfg.sources}),
         "allowed_languages": list(cfg.clean.languages),
         "earliest_date": pd.Timestamp(cfg.validate.earliest_date),
         "latest_date": pd.Timestamp(now + timedelta(days=1)),
-        "configured_tasks": list(cfg.pairs.tasks),
+        "configured_tasks": [*cfg.pairs.tasks, *(t.name for t in cfg.pairs.user_tasks)],
         "expected_tasks": (
             expected_tasks if expected_tasks is not None else eligible_tasks(records, cfg.pairs)
         ),
         "max_tokens": cfg.pairs.max_tokens,
-        "validation_share_min": max(0.0, share - tolerance),
-        "validation_share_max": min(1.0, share + tolerance),
+        "validation_share_min": share_min,
+        "validation_share_max": share_max,
     }
+
+
+def _validation_share_bounds(cfg: Config, n_pairs: int) -> tuple[float, float]:
+    """Return the bounds of the validation share of ``n_pairs`` pairs (see ``gate_parameters``)."""
+    if cfg.pairs.split.mode != "hash":
+        one = 1 / max(n_pairs, 1)
+        return one, 1 - one
+    share = cfg.pairs.validation_fraction
+    spread = 3 * math.sqrt(share * (1 - share) / max(n_pairs, 1))
+    tolerance = max(cfg.validate.split_tolerance, spread)
+    return max(0.0, share - tolerance), min(1.0, share + tolerance)
 
 
 def gate(

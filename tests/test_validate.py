@@ -3,6 +3,7 @@ build that breaks just it. A gate that cannot fail is a defect."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -157,7 +158,8 @@ PAIRS = {
     "user-not-empty": (lambda p: _message(p, "user", lambda c: ""), {}),
     "assistant-not-empty": (lambda p: _message(p, "assistant", lambda c: ""), {}),
     "assistant-not-huge": (lambda p: _message(p, "assistant", lambda c: "word " * 1800), {}),
-    "within-token-budget": (lambda p: _message(p, "user", lambda c: "token " * 3000), {}),
+    # total_tokens is the count the build recorded (tokenizer.json or estimate).
+    "within-token-budget": (lambda p: _one(p, "tokens", 5000), {}),
     "lang-allowed": (lambda p: _one(p, "lang", "de"), {}),
     "no-email-in-messages": (lambda p: _message(p, "user", lambda c: c + EMAIL), {}),
     "no-secret-in-messages": (lambda p: _message(p, "assistant", lambda c: c + SECRET), {}),
@@ -227,6 +229,25 @@ def test_a_missing_task_is_named(build):
     change, _ = PAIRS["tasks-produced"]
     (outcome,) = [o for o in _run(build, "pairs", change).failures]
     assert outcome.observed == "missing: release_notes"
+
+
+@pytest.mark.parametrize("mode", ["time", "project"])
+def test_in_time_and_project_splits_the_share_follows_the_data_but_not_to_nothing(build, mode):
+    records, pairs, cfg = build
+    split = dataclasses.replace(cfg.pairs.split, mode=mode, cutoff="2024-01-01")
+    cfg = dataclasses.replace(cfg, pairs=dataclasses.replace(cfg.pairs, split=split))
+    half = pairs.with_columns(
+        split=pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("validation"))
+        .otherwise(pl.lit("train"))
+    )
+    for frame, ok in ((half, True), (pairs.with_columns(split=pl.lit("train")), False)):
+        (result,) = run_suites(
+            {"pairs": frame}, [SUITES["pairs"]], gate_parameters(cfg, records, frame)
+        )
+        assert ("validation-share" not in _failed(result)) is ok
+    hashed = gate_parameters(build[2], records, half)
+    assert not hashed["validation_share_min"] <= 0.5 <= hashed["validation_share_max"]
 
 
 def test_a_build_of_only_changelogs_or_only_github_issues_passes(tmp_path):

@@ -18,12 +18,9 @@ from dataprep.config import BaselineConfig
 from .test_build import _build, _project
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("validate")
-    code, output = _build(_project(tmp))
-    assert code == 0, output
-    return tmp / "out"
+@pytest.fixture
+def built(sample_build) -> Path:
+    return sample_build
 
 
 @pytest.fixture
@@ -38,10 +35,12 @@ def _validate(*args: str):
     return CliRunner().invoke(main, ["validate", *args])
 
 
-def _leak_an_email(out: Path) -> None:
+def _leak_an_email(out: Path) -> int:
+    """Put an e-mail address into every body; return the number of records."""
     records = pl.read_parquet(out / "records.parquet")
     records = records.with_columns(pl.col("body").str.replace(r"^", "Mail ana@acme-corp.io. "))
     records.write_parquet(out / "records.parquet")
+    return records.height
 
 
 def test_text_output_is_a_table_and_exit_0_on_a_good_build(out):
@@ -54,10 +53,10 @@ def test_text_output_is_a_table_and_exit_0_on_a_good_build(out):
 
 
 def test_a_failed_expectation_exits_1_and_names_it(out):
-    _leak_an_email(out)
+    n = _leak_an_email(out)
     result = _validate(str(out))
     assert result.exit_code == 1
-    assert "records: no-email-in-body on 'body' failed: 116 of 116 rows" in result.output
+    assert f"records: no-email-in-body on 'body' failed: {n} of {n} rows" in result.output
     assert "FAIL" in result.output
 
 
