@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -39,3 +40,15 @@ def make_records():
         return records_frame(rows)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """One `dataprep build` of the repo's sample project per test run: read it, never change it
+    (copy it first)."""
+    from .test_build import _build, _project
+
+    tmp = tmp_path_factory.mktemp("sample")
+    code, output = _build(_project(tmp))
+    assert code == 0, output
+    return tmp / "out"

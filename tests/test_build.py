@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from dataprep.cli import main
+from dataprep.config import TASKS
 from dataprep.text.redact import EMAIL_PATTERN
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,14 +49,6 @@ def _build(config: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.fixture(scope="module")
-def sample_build(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("sample")
-    code, output = _build(_project(tmp))
-    assert code == 0, output
-    return tmp / "out"
-
-
 def test_build_writes_every_output(sample_build):
     for name in OUTPUTS:
         assert (sample_build / name).is_file(), name
@@ -87,17 +80,11 @@ def test_every_task_produced_pairs(sample_build):
         for line in (sample_build / name).read_text().splitlines()
     ]
     tasks = {line["metadata"]["task"] for line in lines}
-    assert tasks == {
-        "issue_to_title",
-        "triage",
-        "release_notes",
-        "changes_to_release_notes",
-        "issue_to_changelog_entry",
-    }
+    assert tasks == set(TASKS) | {"bug_to_component"}  # the built-ins and the sample's user task
     assert {line["metadata"]["split"] for line in lines} == {"train", "validation"}
     for line in lines:
         roles = [m["role"] for m in line["messages"]]
-        assert roles == ["user", "assistant"]
+        assert roles in (["user", "assistant"], ["system", "user", "assistant"])
         assert all(m["content"].strip() for m in line["messages"])
 
 
@@ -145,6 +132,55 @@ SECRETS = [
     r"\+44 20 7946 0321",
     r"10\.42\.7\.19",
 ]
+
+
+def test_every_format_holds_every_pair_of_every_split(sample_build):
+    for split in ("train", "validation"):
+        chat = [json.loads(x) for x in (sample_build / f"{split}.jsonl").read_text().splitlines()]
+        turns = [[m["content"] for m in line["messages"]] for line in chat]
+        parquet = pl.read_parquet(sample_build / "parquet" / f"{split}.parquet")
+        assert parquet["pair_id"].to_list() == [line["metadata"]["pair_id"] for line in chat]
+        assert set(parquet["task"]) == {line["metadata"]["task"] for line in chat}
+        for fmt, key in (
+            ("openai", "messages"),
+            ("prompt_completion", "completion"),
+            ("alpaca", "output"),
+            ("sharegpt", "conversations"),
+        ):
+            path = sample_build / fmt / f"{split}.jsonl"
+            rows = [json.loads(x) for x in path.read_text().splitlines()]
+            assert len(rows) == len(chat), path
+            last = [
+                r[key][-1]["content" if fmt == "openai" else "value"]
+                if fmt in ("openai", "sharegpt")
+                else r[key]
+                for r in rows
+            ]
+            assert last == [t[-1] for t in turns], path
+
+
+def test_no_record_of_the_sample_build_feeds_two_splits(sample_build):
+    pairs = pl.concat(
+        pl.read_parquet(sample_build / "parquet" / f"{s}.parquet") for s in ("train", "validation")
+    )
+    per_record = (
+        pairs.explode("record_ids")
+        .group_by("record_ids")
+        .agg(pl.col("split").n_unique().alias("n"))
+    )
+    assert per_record.filter(pl.col("n") > 1).is_empty()
+    assert set(pairs["split"]) == {"train", "validation"}
+
+
+@pytest.mark.parametrize("config", [None, "openai", "prompt_completion", "alpaca", "sharegpt"])
+def test_hugging_face_datasets_loads_the_sample_build(sample_build, tmp_path, config):
+    import datasets
+
+    datasets.disable_progress_bars()
+    loaded = datasets.load_dataset(str(sample_build), config, cache_dir=str(tmp_path / "cache"))
+    chat = {s: len((sample_build / f"{s}.jsonl").read_text().splitlines()) for s in loaded}
+    assert set(loaded) == {"train", "validation"}
+    assert {s: loaded[s].num_rows for s in loaded} == chat
 
 
 def test_no_email_secret_or_real_name_from_sample_data_reaches_any_output(sample_build):
