@@ -42,7 +42,7 @@ NO_LANGUAGE = ("", "und", "unknown", "none", "null", "zxx")
 
 FORMAT_USES = {
     "chat": "dataprep's own: `messages` plus `metadata` (pair_id, task, record_ids, sources, "
-    "split, lang)",
+    "split, lang, tokens)",
     "openai": "the OpenAI fine-tuning API: `messages` only (roles system, user, assistant)",
     "prompt_completion": "TRL's SFTTrainer, prompt-completion: `prompt`, `completion`",
     "alpaca": "Alpaca and LLaMA-Factory: `instruction`, `input`, `output`, `system`",
