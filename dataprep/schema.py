@@ -76,6 +76,18 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
     "tokens": pl.Int64,
 }
 
+# What a task hands the pairs stage, one row per candidate pair: the record it comes from (and
+# any other records it uses, ``extra_ids``), the prompt, the response and an optional system
+# prompt. Built-in tasks (dataprep.pairs.tasks) and user tasks (dataprep.pairs.user_tasks) both.
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "task": pl.String,
+    "record_id": pl.String,
+    "prompt": pl.String,
+    "response": pl.String,
+    "extra_ids": pl.List(pl.String),
+    "system": pl.String,
+}
+
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "record_id": pl.String,
     "stage": pl.String,

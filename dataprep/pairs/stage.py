@@ -30,7 +30,7 @@ from dataprep.pairs.split import assign_splits
 from dataprep.pairs.tasks import TASKS
 from dataprep.pairs.tokens import TokenCounter
 from dataprep.pairs.user_tasks import run_user_task
-from dataprep.schema import PAIR_SCHEMA, StageResult, rejected_frame
+from dataprep.schema import CANDIDATE_SCHEMA, PAIR_SCHEMA, StageResult, rejected_frame
 
 STAGE = "pairs"
 _MARKS_ONLY = re.compile(r"^(?:\s*<[A-Z]+(?::[^>\s]*)?>\s*)+$")
@@ -52,14 +52,6 @@ PLACEHOLDERS = frozenset(_fold(p) for p in QualityConfig().placeholders) | {
 }
 _SPACE = re.compile(r"\s+")
 MIN_COPY_WORDS = 3
-CANDIDATE_SCHEMA = {
-    "task": pl.String,
-    "record_id": pl.String,
-    "prompt": pl.String,
-    "response": pl.String,
-    "extra_ids": pl.List(pl.String),
-    "system": pl.String,
-}
 
 
 def build_pairs(

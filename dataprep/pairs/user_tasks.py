@@ -44,17 +44,10 @@ from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dataprep.config import UserTask
+from dataprep.schema import CANDIDATE_SCHEMA
 
 REASON = "pairs:template-error"
 STAGE = "pairs"
-CANDIDATE_SCHEMA = {
-    "task": pl.String,
-    "record_id": pl.String,
-    "prompt": pl.String,
-    "response": pl.String,
-    "extra_ids": pl.List(pl.String),
-    "system": pl.String,
-}
 # Task names end up in the pairs' ``task`` column, file names and rejection details
 # ("<task>: <message>"), so they are kept to identifier-like words.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
