@@ -137,6 +137,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
                 "tasks": task_shares(pairs.kept, cfg.pairs),
             },
             "tokens": counter.method,
+            "expected_tasks": expected,
             **deduped.stats,
             **linked.stats,
         }

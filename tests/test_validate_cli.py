@@ -71,6 +71,23 @@ def test_usage_errors_exit_2(out, tmp_path):
     assert _validate(str(out), "--baseline", str(tmp_path)).exit_code == 2
 
 
+def test_the_gate_expects_the_tasks_the_build_found_candidates_for(out):
+    for name in ("train.jsonl", "validation.jsonl"):
+        lines = (out / name).read_text().splitlines()
+        kept = [x for x in lines if json.loads(x)["metadata"]["task"] != "duplicate_check"]
+        assert len(kept) < len(lines) or name == "validation.jsonl"
+        (out / name).write_text("".join(x + "\n" for x in kept))
+    result = _validate(str(out))
+    assert result.exit_code == 1
+    assert "missing: duplicate_check" in result.output
+    # the manifest's expected_tasks is what the build found candidates for: the gate reads it
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["expected_tasks"].remove("duplicate_check")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = _validate(str(out))
+    assert result.exit_code == 0, result.output
+
+
 def test_junit_parses_with_one_testcase_per_expectation(out):
     _leak_an_email(out)
     result = _validate(str(out), "--format", "junit")

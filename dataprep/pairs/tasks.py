@@ -325,9 +325,10 @@ def duplicate_check(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
     positive's, or the one the negative was drawn for); ``extra_ids`` the other issue.
     """
     issues = records.filter(_issue & _has_title)
-    if issues.is_empty():
+    if issues.is_empty() or not issues["is_duplicate"].fill_null(False).any():
         return _frame([])
-    info = {row["record_id"]: row for row in issues.to_dicts()}
+    columns = [c for c in _DUPLICATE_COLUMNS if c in issues.columns]
+    info = {row["record_id"]: row for row in issues.select(columns).to_dicts()}
     positives = _duplicate_pairs(records, info)
     same = _Groups(info)
     for dup, original in positives:
@@ -335,17 +336,35 @@ def duplicate_check(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
     for rid, row in info.items():
         for mirror in row.get("same_as") or []:
             same.join(rid, mirror)
+    # Each project's issues in a seeded order, once; a duplicate's negatives are the next
+    # issues from a seeded start in that order, skipping any known to be the same issue. This
+    # is O(negatives) per positive instead of a sort of the whole project for each.
     by_project: dict[str, list[str]] = {}
     for rid, row in sorted(info.items()):
         by_project.setdefault(row["project"], []).append(rid)
+    for project, rids in by_project.items():
+        rids.sort(key=lambda rid: _seeded(cfg.seed, project or "", rid))
     rows = []
     for dup, original in positives:
         rows.append(_duplicate_row(info[dup], info[original], "yes"))
-        pool = [rid for rid in by_project[info[dup]["project"]] if not same.same(rid, dup)]
-        pool.sort(key=lambda rid: _seeded(cfg.seed, dup, rid))
-        for other in pool[: cfg.duplicate_negatives]:
-            rows.append(_duplicate_row(info[dup], info[other], "no"))
+        pool = by_project[info[dup]["project"]]
+        start = int(_seeded(cfg.seed, dup)[:12], 16) % len(pool)
+        taken = 0
+        for step in range(len(pool)):
+            if taken == cfg.duplicate_negatives:
+                break
+            other = pool[(start + step) % len(pool)]
+            if not same.same(other, dup):
+                rows.append(_duplicate_row(info[dup], info[other], "no"))
+                taken += 1
     return _frame(rows)
+
+
+# What duplicate_check reads of each issue.
+_DUPLICATE_COLUMNS = (
+    "record_id", "source", "project", "title", "body", "created_at", "same_as", "is_duplicate",
+    "duplicate_of", "links",
+)  # fmt: skip
 
 
 def _duplicate_pairs(records: pl.DataFrame, info: dict[str, dict]) -> list[tuple[str, str]]:

@@ -132,6 +132,9 @@ def manifest(
         # how their tokens were counted
         "splits": stats.get("splits", {}),
         "tokens": stats.get("tokens"),
+        # the configured tasks that had candidates: the gate's expected_tasks, kept so that
+        # `dataprep validate` need not run every task again
+        "expected_tasks": stats.get("expected_tasks"),
         "links": {"resolved": stats.get("links", 0), "mirrors": stats.get("mirrors", 0)},
         "gates": {
             g.suite: {"success": g.success, "failed": len(g.failures), "warnings": len(g.warnings)}
