@@ -184,6 +184,37 @@ def test_bug_to_resolution_takes_the_assignees_last_comment_before_resolution(ma
     )
 
 
+def test_bug_to_resolution_prefers_what_was_done_to_a_closing_remark(make_records):
+    records = make_records(
+        _bug(
+            _comment(BOB, "Moved the temp tables out of the dump; I'll close after two runs.", 1),
+            _comment(BOB, "Three clean runs in a row over the weekend. Closing.", 2),
+        )
+    )
+    assert bug_to_resolution(records, CFG)["response"].to_list() == [
+        "Moved the temp tables out of the dump; I'll close after two runs."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("comments", "assignee"),
+    [
+        ([_comment(BOB, "Taking this. I'll make the page size configurable per client.", 1)], BOB),
+        (
+            [_comment(CAROL, "Not on it yet, the fix is probably to pass fetch in explicitly.", 1)],
+            None,
+        ),
+        ([_comment(BOB, "Can you share the workspace id so I can check the server logs?", 1)], BOB),
+    ],
+    ids=["plan", "guess", "question"],
+)
+def test_bug_to_resolution_never_takes_a_plan_a_guess_or_a_question(
+    make_records, comments, assignee
+):
+    records = make_records(_bug(*comments, assignee=assignee))
+    assert bug_to_resolution(records, CFG).is_empty()
+
+
 def test_bug_to_resolution_falls_back_to_a_comment_naming_the_fix(make_records):
     records = make_records(
         _bug(

@@ -15,9 +15,12 @@ Choices the tasks make (each is a filter a pair must pass, so a rejected record 
   components and labels are all unset makes no pair, since a type alone is mostly the tracker's
   form default. Labels set by automation, or naming the type or priority again, are dropped;
   components and labels are sorted, so one issue always gets one answer.
-- ``bug_to_resolution``: the assignee's last substantive comment up to resolution, else the
-  last substantive comment that names the fix, by anyone but the reporter (whose closing
-  comments confirm a fix rather than make it).
+- ``bug_to_resolution``: the assignee's last substantive comment up to resolution that says
+  what was done (names the fix or reports an action: "Switched to ...", "now streams ..."),
+  else their last substantive comment; without one, the last substantive comment that names
+  the fix, by anyone but the reporter (whose closing comments confirm a fix rather than make
+  it). Plans, guesses and questions ("I'll look into it", "probably", "Can you ...?") never
+  count: "Closing." after "Moved the tables out of the dump" picks the latter.
 - ``question_to_answer``: a title ending in "?" always asks; one starting with a question word
   asks unless the issue is a bug ("When I save, it crashes" is a report, not a question).
 - ``release_qa``: one pair per released version: its entries as a bulleted list under their
@@ -81,6 +84,20 @@ _NAMES_FIX = re.compile(
     r"|(?<![\w/#!])(?:[\w.-]+/[\w.-]+)?[#!]\d+\b"
     r"|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"
     r"|\bv?\d+\.\d+\.\d+\b|\bv\d+\.\d+\b"
+)
+# A comment reporting work done: "Added ...", "Switched to ...", "now streams ...", "Fix: ...".
+_DONE = re.compile(
+    r"(?i)\b(?:added|fixed|switched|moved|changed|removed|replaced|rewrote|rewritten|updated"
+    r"|merged|deployed|released|shipped|reverted|patched|bumped|implemented|corrected|renamed"
+    r"|disabled|enabled|excluded|backfilled|rotated|upgraded|migrated|reconfigured|refactored"
+    r"|increased|decreased|raised|lowered|restored)\b|\bnow\b|^\s*fix(?:ed)?\s*:"
+)
+# A plan, a guess or a question is not the comment that resolved a bug: "I'll look into it",
+# "Not on it yet, the fix is probably ...", "Can you share the logs?".
+_SPECULATIVE = re.compile(
+    r"(?i)\b(?:i'll|i will|we'll|we will|i'd|we'd|i'm going to|we're going to|taking this"
+    r"|not on it|will (?:look|check|investigate)|looking into|probably|maybe|might"
+    r"|can you|could you|would you)\b|\?\s*$"
 )
 # Lines a tracker or a person writes to mark a duplicate; they would give the answer away.
 _DUPLICATE_MARK = re.compile(
@@ -458,15 +475,26 @@ def _resolving_comment(
     usable = [i for i in before if _substantive(comments[i]["body"])]
     if assignee:
         by_assignee = [i for i in usable if _same_person(comments[i]["author"], assignee)]
-        if by_assignee:
-            return by_assignee[-1]
+        # the assignee's last comment that says what was done, else their last that is not a
+        # plan, a guess or a question
+        done = [i for i in by_assignee if _says_done(comments[i]["body"])]
+        plain = [i for i in by_assignee if not _SPECULATIVE.search(comments[i]["body"])]
+        if done or plain:
+            return (done or plain)[-1]
     naming = [
         i
         for i in usable
-        if _NAMES_FIX.search(comments[i]["body"])
+        if _says_done(comments[i]["body"])
+        and _NAMES_FIX.search(comments[i]["body"])
         and not (author and _same_person(comments[i]["author"], author))
     ]
     return naming[-1] if naming else None
+
+
+def _says_done(text: str) -> bool:
+    """Return whether a comment reports a change made: a past-tense action ("Switched to",
+    "now streams"), or a fix named ("fixed in #12") in a comment that is not a plan or guess."""
+    return bool(_DONE.search(text) or (_NAMES_FIX.search(text) and not _SPECULATIVE.search(text)))
 
 
 def _asks(title: str, issue_type: str | None, labels: list[str] | None) -> bool:
