@@ -46,6 +46,7 @@ TASKS = (
 )
 FORMATS = ("chat", "openai", "prompt_completion", "alpaca", "sharegpt", "parquet")
 SPLIT_MODES = ("hash", "time", "project")
+TRIAGE_FIELDS = ("type", "priority", "components", "labels")
 OVER_BUDGET = ("drop", "truncate")
 # Titles that say nothing about the issue: issue_to_title skips them (compared lowercased,
 # without punctuation).
@@ -278,8 +279,13 @@ class UserTask:
 @dataclass(frozen=True)
 class TriageOptions:
     # Canonical values that are the tracker's default rather than a person's choice; a field
-    # holding one counts as unset (Jira's default priority maps to medium).
-    default_values: dict[str, list[str]] = field(default_factory=lambda: {"priority": ["medium"]})
+    # holding one counts as unset. A key is a field (type, priority, components, labels) for
+    # every source, or "<source>.<field>" for one record source: Jira's default priority maps
+    # to medium, Azure DevOps' default Priority 2 to high; a GitHub "priority: medium" label
+    # is a person's choice.
+    default_values: dict[str, list[str]] = field(
+        default_factory=lambda: {"jira.priority": ["medium"], "azure_devops.priority": ["high"]}
+    )
     # Labels set by bots and workflows, left out of the answer (compared lowercased).
     automation_labels: list[str] = field(default_factory=lambda: list(AUTOMATION_LABELS))
 
@@ -498,6 +504,8 @@ def _check_pairs(cfg: Config) -> None:
             raise ConfigError(
                 f"pairs.split.cutoff: {pairs.split.cutoff!r} is not a date (YYYY-MM-DD)"
             ) from None
+    for key in pairs.triage.default_values:
+        _one_of(f"pairs.triage.default_values.{key}", key.rpartition(".")[2], TRIAGE_FIELDS)
     if pairs.split.mode == "project" and not pairs.split.holdout_projects:
         raise ConfigError("pairs.split.holdout_projects: list the projects to hold out")
     if pairs.tokenizer is not None and not cfg.resolve(pairs.tokenizer).is_file():

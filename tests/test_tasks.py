@@ -1,6 +1,7 @@
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -113,7 +114,7 @@ def test_triage_answers_with_the_fields_people_set_in_a_fixed_order(make_records
         '"labels":["customer-reported","Export"]}'
     )
     assert row["prompt"].startswith("Triage this issue. Answer with one JSON object")
-    assert '"priority" (one of "critical", "high", "low", or null' in row["prompt"]
+    assert '"priority" (one of "critical", "high", "medium", "low", or null' in row["prompt"]
     assert row["prompt"].endswith("Title: CSV export truncated\n\n" + BODY)
 
 
@@ -132,7 +133,7 @@ def test_triage_drops_automation_labels_and_labels_repeating_type_or_priority(ma
 
 def test_triage_makes_no_pair_when_only_the_type_is_left(make_records):
     records = make_records(
-        issue("github:o/r#1", "T", BODY, priority="medium", labels=["bug", "stale"]),
+        issue("jira:O-1", "T", BODY, priority="medium", labels=["bug", "stale"]),
         issue("github:o/r#2", "T", BODY, issue_type="other", priority="high"),
         issue("github:o/r#3", "T", BODY, issue_type=None, priority="high"),
     )
@@ -144,6 +145,36 @@ def test_triage_defaults_and_automation_labels_come_from_the_config(make_records
     cfg = replace(CFG, triage=TriageOptions({"priority": ["low"]}, ["OURS"]))
     answer = json.loads(triage(records, cfg)["response"][0])
     assert answer == {"type": "bug", "priority": None, "components": [], "labels": ["x"]}
+
+
+def test_triage_defaults_can_be_per_source(make_records):
+    records = make_records(
+        issue("jira:A-1", "T", BODY, priority="medium", labels=["export"]),
+        issue("github:acme/app#1", "T", BODY, priority="medium", labels=["export"]),
+        issue("azure_devops:9", "T", BODY, priority="high", labels=["export"]),
+    )
+    answers = {
+        rid: json.loads(r)["priority"]
+        for rid, r in triage(records, CFG).select("record_id", "response").rows()
+    }
+    # the defaults: Jira's medium and Azure DevOps' Priority 2 (high) are the trackers' own
+    assert answers == {"jira:A-1": None, "github:acme/app#1": "medium", "azure_devops:9": None}
+    everywhere = replace(CFG, triage=TriageOptions({"priority": ["medium"]}, []))
+    assert {json.loads(r)["priority"] for r in triage(records, everywhere)["response"]} == {
+        None,
+        "high",
+    }
+
+
+def test_triage_default_values_name_a_triage_field():
+    from dataprep.config import ConfigError, parse_config
+
+    data = {
+        "sources": [{"name": "j", "type": "jira", "path": "x.json"}],
+        "pairs": {"triage": {"default_values": {"jira.severity": ["minor"]}}},
+    }
+    with pytest.raises(ConfigError, match=r"pairs.triage.default_values.jira.severity: 'severity'"):
+        parse_config(data, base_dir=Path("/proj"))
 
 
 # bug_to_resolution

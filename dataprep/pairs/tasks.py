@@ -135,12 +135,10 @@ def issue_to_title(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
 
 def triage(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
     """Title and description -> JSON with the type, priority, components and labels people set."""
-    defaults = {
-        field: {v.lower() for v in values} for field, values in cfg.triage.default_values.items()
-    }
+    everywhere, per_source = _triage_defaults(cfg)
     automation = {label.strip().lower() for label in cfg.triage.automation_labels}
-    types = [t for t in ISSUE_TYPES if t != "other" and t not in defaults.get("type", ())]
-    priorities = [p for p in PRIORITIES if p not in defaults.get("priority", ())]
+    types = [t for t in ISSUE_TYPES if t != "other" and t not in everywhere.get("type", ())]
+    priorities = [p for p in PRIORITIES if p not in everywhere.get("priority", ())]
     instruction = (
         "Triage this issue. Answer with one JSON object with these keys, in this order: "
         f'"type" (one of {_quoted(types)}), '
@@ -149,11 +147,14 @@ def triage(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
         '"labels" (the labels to add, a list, may be empty).\n\n'
     )
     rows = []
-    columns = ("record_id", "title", "body", "issue_type", "priority", "components", "labels")
+    columns = (
+        "record_id", "source", "title", "body", "issue_type", "priority", "components", "labels"
+    )  # fmt: skip
     issues = records.filter(_issue & _has_body & _has_title)
-    for rid, title, body, issue_type, priority, components, labels in issues.select(
+    for rid, source, title, body, issue_type, priority, components, labels in issues.select(
         columns
     ).iter_rows():
+        defaults = per_source.get(source, everywhere)
         labels = [
             label
             for label in _set_values(labels, defaults.get("labels", set()) | automation)
@@ -174,6 +175,27 @@ def triage(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
         response = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
         rows.append(_row("triage", rid, prompt, response))
     return _frame(rows)
+
+
+def _triage_defaults(
+    cfg: PairsConfig,
+) -> tuple[dict[str, set[str]], dict[str, dict[str, set[str]]]]:
+    """Return the default values of every source, and per source those plus its own
+    (``triage.default_values`` keys ``field`` and ``source.field``), lowercased."""
+    everywhere: dict[str, set[str]] = {}
+    own: dict[str, dict[str, set[str]]] = {}
+    for key, values in cfg.triage.default_values.items():
+        source, _, name = key.rpartition(".")
+        target = own.setdefault(source, {}) if source else everywhere
+        target.setdefault(name, set()).update(v.lower() for v in values)
+    per_source = {
+        source: {
+            name: everywhere.get(name, set()) | fields.get(name, set())
+            for name in {*everywhere, *fields}
+        }
+        for source, fields in own.items()
+    }
+    return everywhere, per_source
 
 
 def bug_to_resolution(records: pl.DataFrame, cfg: PairsConfig) -> pl.DataFrame:
