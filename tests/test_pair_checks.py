@@ -123,6 +123,21 @@ def test_the_budget_uses_the_tokenizer_when_configured(make_records, tokenizer_j
     assert _reasons(build_pairs(records, tight, counter)) == ["pairs:over-token-budget"]
 
 
+def test_truncation_with_a_tokenizer_never_leaves_a_pair_over_budget(make_records, tokenizer_json):
+    long = " ".join(f"{BODY} Row {i} of the report failed." for i in range(30))
+    records = _records(make_records, issue("jira:A-1", "Export times out on big reports", long))
+    counter = TokenCounter(tokenizer_json)
+    for budget in range(40, 400, 9):
+        cfg = dataclasses.replace(
+            PairsConfig(tasks=["issue_to_title"]), max_tokens=budget, over_budget="truncate"
+        )
+        result = build_pairs(records, cfg, counter)
+        for pair in result.kept.iter_rows(named=True):
+            recount = sum(counter.count([m["content"] for m in pair["messages"]]))
+            assert pair["tokens"] == recount <= budget, budget
+        assert result.kept.height + result.rejected.height == 1
+
+
 def test_the_config_refuses_a_missing_tokenizer_file(tmp_path):
     from dataprep.config import ConfigError, parse_config
 

@@ -94,6 +94,11 @@ def build_pairs(
         if reason is None and system_n + prompt_n + response_n > cfg.max_tokens:
             reason, detail = _fit(row, counter, cfg, system_n, prompt_n, response_n)
             prompt_n = counter.count([row["prompt"]])[0]
+            if reason is None and system_n + prompt_n + response_n > cfg.max_tokens:
+                # a tokenizer merged across the cut beyond the margin truncate keeps
+                total = system_n + prompt_n + response_n
+                reason = "pairs:over-token-budget"
+                detail = f"{total} tokens > pairs.max_tokens {cfg.max_tokens} after truncation"
         if reason is not None:
             rejected.append(_rejection(row, reason, detail))
             continue
