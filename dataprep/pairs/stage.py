@@ -67,15 +67,17 @@ def build_pairs(
     counter = counter or TokenCounter()
     frames = [_candidates(TASKS[name](records, cfg)) for name in cfg.tasks]
     template_errors: list[dict] = []
+    failed_renders: dict[str, int] = {}
     for task in cfg.user_tasks:
         frame, errors = run_user_task(records, task, cfg.seed)
         frames.append(_candidates(frame))
         template_errors += errors
+        if errors:
+            failed_renders[task.name] = len(errors)
     candidates = pl.concat(frames) if frames else pl.DataFrame(schema=CANDIDATE_SCHEMA)
     by_task = dict(candidates.group_by("task").len().iter_rows())
-    for error in template_errors:
-        task = error["detail"].split(":", 1)[0]
-        by_task[task] = by_task.get(task, 0) + 1
+    for name, n in failed_renders.items():
+        by_task[name] = by_task.get(name, 0) + n
     total = candidates.height + len(template_errors)
     stats: dict = {"candidates": total, "candidates_by_task": by_task}
     if candidates.is_empty():
@@ -101,17 +103,17 @@ def build_pairs(
         .map_elements(_pair_id_of, return_dtype=pl.String)
         .alias("pair_id")
     )
-    first = pl.col("_i").min().over("pair_id")
-    repeated = candidates.filter(pl.col("_i") != first).join(
-        candidates.group_by("pair_id").agg(pl.col("record_id").sort_by("_i").first().alias("_by")),
-        on="pair_id",
+    # the first candidate (in sorted order) with a pair id is kept; the others name its record
+    candidates = candidates.with_columns(
+        pl.col("record_id").sort_by("_i").first().over("pair_id").alias("_by"),
+        (pl.col("_i") == pl.col("_i").min().over("pair_id")).alias("_first"),
     )
     rejections += [
         (row["_i"], _rejection(row, f"pairs:duplicate-of:{row['pair_id']}", row["_by"]))
-        for row in repeated.to_dicts()
+        for row in candidates.filter(~pl.col("_first")).to_dicts()
     ]
     rejected += [r for _, r in sorted(rejections, key=lambda item: item[0])]
-    kept = candidates.filter(pl.col("_i") == first)
+    kept = candidates.filter(pl.col("_first"))
     pairs = kept.select(
         "pair_id",
         "task",
@@ -186,7 +188,7 @@ def _budget(
     that fit ``pairs.max_tokens``, prompts truncated where configured, and the rejections of
     the rest (with each candidate's index)."""
     sized = candidates.with_columns(
-        pl.Series(f"_{c}_n", counter.count(candidates[c].to_list()), dtype=pl.Int64)
+        counter.count_column(candidates, c).alias(f"_{c}_n")
         for c in ("system", "prompt", "response")
     )
     total = pl.sum_horizontal("_system_n", "_prompt_n", "_response_n")

@@ -68,6 +68,13 @@ class TokenCounter:
         lengths = iter(len(e.ids) for e in encoded)
         return [0 if t is None else next(lengths) + TOKENS_PER_MESSAGE for t in texts]
 
+    def count_column(self, frame: pl.DataFrame, column: str) -> pl.Series:
+        """Return ``count`` of every value of ``frame[column]`` as an Int64 series; the
+        estimate runs as the Polars expression ``estimate_tokens``, without Python strings."""
+        if self._tokenizer is None:
+            return frame.select(estimate_tokens(pl.col(column)).alias(column)).to_series()
+        return pl.Series(column, self.count(frame[column].to_list()), dtype=pl.Int64)
+
     def truncate(self, text: str, budget: int) -> str | None:
         """Return ``text`` cut (with a mark) so that, as a message, it costs at most ``budget``
         tokens; None when not even the mark fits."""
