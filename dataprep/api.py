@@ -29,10 +29,18 @@ def read_output(out_dir: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def build_config(out_dir: str | Path) -> Config:
     """Return the config the build in ``out_dir`` was made with (from its manifest)."""
-    path = Path(out_dir) / "manifest.json"
-    if not path.is_file():
+    manifest = _manifest(Path(out_dir))
+    if manifest is None:
         raise FileNotFoundError(f"{out_dir}: no manifest.json; is this a dataprep output folder?")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return _config_of(manifest)
+
+
+def _manifest(out: Path) -> dict | None:
+    path = out / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _config_of(manifest: dict) -> Config:
     return parse_config(manifest["config"], base_dir=Path.cwd())
 
 
@@ -47,17 +55,13 @@ def validate_output(
     Data Docs go to ``out_dir/validation/docs`` unless ``docs`` is false."""
     out = Path(out_dir)
     records, pairs = read_output(out)
-    cfg = config or build_config(out)
+    manifest = _manifest(out)
+    cfg = config or (_config_of(manifest) if manifest is not None else build_config(out))
     # The tasks the build found candidates for (of those ``cfg`` configures), so the gate need
     # not run every task on the records again; an older manifest without them makes it do so.
-    manifest_path = out / "manifest.json"
-    manifest = (
-        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    )
-    expected = manifest.get("expected_tasks")
+    expected = (manifest or {}).get("expected_tasks")
     if expected is not None:
-        configured = {*cfg.pairs.tasks, *(t.name for t in cfg.pairs.user_tasks)}
-        expected = [t for t in expected if t in configured]
+        expected = [t for t in expected if t in cfg.pairs.task_names]
     docs_dir = out / "validation" / "docs" if docs else None
     if docs_dir is not None:
         shutil.rmtree(docs_dir, ignore_errors=True)

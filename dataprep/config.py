@@ -324,6 +324,11 @@ class PairsConfig:
     maintainers: list[str] = field(default_factory=list)
     duplicate_negatives: int = 1  # duplicate_check: non-duplicate pairs per duplicate pair
 
+    @property
+    def task_names(self) -> list[str]:
+        """Every task configured: the built-ins in ``tasks``, then the user tasks."""
+        return [*self.tasks, *(t.name for t in self.user_tasks)]
+
 
 @dataclass(frozen=True)
 class CardConfig:

@@ -103,8 +103,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     try:
         docs = staging / "validation" / "docs" if cfg.validate.data_docs else None
         # the pairs stage counted each task's candidates: the tasks the gate expects pairs from
-        configured = [*cfg.pairs.tasks, *(t.name for t in cfg.pairs.user_tasks)]
-        expected = [t for t in configured if pairs.stats.get("candidates_by_task", {}).get(t)]
+        candidates = pairs.stats.get("candidates_by_task", {})
+        expected = [t for t in cfg.pairs.task_names if candidates.get(t)]
         gates = (
             gate(records, pairs.kept, cfg, docs_dir=docs, expected_tasks=expected)
             if cfg.validate.enabled

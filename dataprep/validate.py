@@ -159,6 +159,8 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
         )
 
     contents = pl.col("messages").list.eval(pl.element().struct.field("content"))
+    # the count the pairs stage budgeted with (a tokenizer's, when one was configured)
+    recorded = pl.col("tokens") if "tokens" in pairs.columns else pl.lit(None, pl.Int64)
     return (
         pairs.select(
             "pair_id",
@@ -172,7 +174,7 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
             last_of("assistant").alias("assistant"),
             contents.list.join("\n").alias("all_text"),
             (pl.col("split") == "validation").cast(pl.Float64).alias("is_validation"),
-            *([pl.col("tokens")] if "tokens" in pairs.columns else []),
+            recorded.alias("tokens"),
         )
         .with_columns(
             pl.col("user").str.len_chars().fill_null(0).alias("user_chars"),
@@ -183,12 +185,9 @@ def pairs_view(pairs: pl.DataFrame) -> pl.DataFrame:
             estimate_tokens(pl.col("assistant")).alias("response_tokens"),
         )
         .with_columns(
-            # the count the pairs stage budgeted with (a tokenizer's, when one was configured)
             pl.col("tokens")
             .fill_null(pl.col("prompt_tokens") + pl.col("response_tokens"))
             .alias("total_tokens")
-            if "tokens" in pairs.columns
-            else (pl.col("prompt_tokens") + pl.col("response_tokens")).alias("total_tokens")
         )
     )
 
@@ -286,7 +285,7 @@ def gate_parameters(
         "allowed_languages": list(cfg.clean.languages),
         "earliest_date": pd.Timestamp(cfg.validate.earliest_date),
         "latest_date": pd.Timestamp(now + timedelta(days=1)),
-        "configured_tasks": [*cfg.pairs.tasks, *(t.name for t in cfg.pairs.user_tasks)],
+        "configured_tasks": cfg.pairs.task_names,
         "expected_tasks": (
             expected_tasks if expected_tasks is not None else eligible_tasks(records, cfg.pairs)
         ),
