@@ -466,12 +466,7 @@ def _check_semantics(cfg: Config) -> None:
         raise ConfigError("dedup.threshold: must be between 0 and 1")
     if cfg.pairs.max_tokens < 16:
         raise ConfigError("pairs.max_tokens: must be at least 16")
-    try:
-        date.fromisoformat(cfg.validate.earliest_date)
-    except ValueError:
-        raise ConfigError(
-            f"validate.earliest_date: {cfg.validate.earliest_date!r} is not a date (YYYY-MM-DD)"
-        ) from None
+    _iso_date("validate.earliest_date", cfg.validate.earliest_date)
     if cfg.dedup.num_perm < 16:
         raise ConfigError("dedup.num_perm: must be at least 16")
     if cfg.dedup.shingle_size < 1:
@@ -503,12 +498,7 @@ def _check_pairs(cfg: Config) -> None:
     if pairs.split.mode == "time":
         if pairs.split.cutoff is None:
             raise ConfigError("pairs.split.cutoff: required when mode is time (YYYY-MM-DD)")
-        try:
-            date.fromisoformat(pairs.split.cutoff)
-        except ValueError:
-            raise ConfigError(
-                f"pairs.split.cutoff: {pairs.split.cutoff!r} is not a date (YYYY-MM-DD)"
-            ) from None
+        _iso_date("pairs.split.cutoff", pairs.split.cutoff)
     for key in pairs.triage.default_values:
         _one_of(f"pairs.triage.default_values.{key}", key.rpartition(".")[2], TRIAGE_FIELDS)
     if pairs.split.mode == "project" and not pairs.split.holdout_projects:
@@ -531,6 +521,13 @@ def _check_pairs(cfg: Config) -> None:
             check_user_task(task)
         except UserTaskError as err:
             raise ConfigError(f"pairs.user_tasks[{i}] ({task.name}): {err}") from None
+
+
+def _iso_date(key: str, value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
