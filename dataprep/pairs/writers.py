@@ -92,15 +92,16 @@ def write_formats(
     """
     paths = [format_path(fmt, split) for fmt in formats for split in splits]
     ordered = pairs.sort("pair_id")
-    for fmt in formats:
-        for split in splits:
-            subset = ordered.filter(pl.col("split") == split)
+    for split in splits:
+        subset = ordered.filter(pl.col("split") == split)
+        rows = subset.to_dicts() if any(fmt in LINES for fmt in formats) else []
+        for fmt in formats:
             path = folder / format_path(fmt, split)
             path.parent.mkdir(parents=True, exist_ok=True)
             if fmt == "parquet":
                 _write_parquet(subset, path)
             else:
-                _write_jsonl(subset, path, LINES[fmt])
+                _write_jsonl(rows, path, LINES[fmt])
     return paths
 
 
@@ -207,9 +208,9 @@ def read_chat_jsonl(path: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=PAIR_SCHEMA)
 
 
-def _write_jsonl(pairs: pl.DataFrame, path: Path, line: Callable[[dict], str]) -> None:
+def _write_jsonl(pairs: list[dict], path: Path, line: Callable[[dict], str]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for pair in pairs.iter_rows(named=True):
+        for pair in pairs:
             fh.write(line(pair) + "\n")
 
 
