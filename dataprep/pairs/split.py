@@ -153,10 +153,8 @@ def _reference_edges(records: pl.DataFrame) -> list[tuple[str, str]]:
         return []
     everywhere = build_index(records)
     repos = {p for p in records["project"].drop_nulls().to_list() if "/" in p}
-    local = {
-        key: build_index(part)
-        for key, part in records.partition_by("source", "project", as_dict=True).items()
-    }
+    parts = records.partition_by("source", "project", as_dict=True)
+    local: dict[tuple, dict[str, str | None]] = {}  # built for the parts that make references
     has_refs = pl.lit(False)
     if "duplicate_of" in columns:
         has_refs = has_refs | pl.col("duplicate_of").is_not_null()
@@ -172,7 +170,10 @@ def _reference_edges(records: pl.DataFrame) -> list[tuple[str, str]]:
             *([row["duplicate_of"]] if row.get("duplicate_of") else []),
             *(row.get("links") or []),
         ]
-        own = local[(row["source"], row["project"])]
+        key = (row["source"], row["project"])
+        if key not in local:
+            local[key] = build_index(parts[key])
+        own = local[key]
         for ref in refs:
             target = resolve(ref, own, repos) or resolve(ref, everywhere, repos)
             if target and target != row["record_id"]:
