@@ -11,7 +11,7 @@ import polars as pl
 from dataprep.config import Config, parse_config
 from dataprep.pairs.writers import read_chat_jsonl
 from dataprep.schema import PAIR_SCHEMA
-from dataprep.validate import GateResult, gate
+from dataprep.validate import RECORDED_SUITES, GateResult, default_suite_paths, gate
 
 
 def read_output(out_dir: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -50,8 +50,10 @@ def validate_output(
     config: Config | None = None,
     docs: bool = True,
 ) -> list[GateResult]:
-    """Return the gate results of ``suites`` (default: the build's configured suites) on the
-    build in ``out_dir``, with the suite parameters of the config the build was made with.
+    """Return the gate results of ``suites`` on the build in ``out_dir``, with the suite
+    parameters of the config the build was made with. By default the suites are those the build
+    ran: the shipped ones, and the copies of the user's own that the build kept in
+    ``validation/suites``, so this works from any folder.
     Data Docs go to ``out_dir/validation/docs`` unless ``docs`` is false."""
     out = Path(out_dir)
     records, pairs = read_output(out)
@@ -65,4 +67,7 @@ def validate_output(
     docs_dir = out / "validation" / "docs" if docs else None
     if docs_dir is not None:
         shutil.rmtree(docs_dir, ignore_errors=True)
+    if suites is None:
+        kept = out / RECORDED_SUITES
+        suites = default_suite_paths(kept if kept.is_dir() else None)
     return gate(records, pairs, cfg, suites, docs_dir=docs_dir, expected_tasks=expected)

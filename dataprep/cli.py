@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dataprep import logs
-from dataprep.config import ConfigError, find_config, load_config
+from dataprep.config import ConfigError, load_config
 from dataprep.validate import GateResult, SuiteError, default_suite_paths, describe_failures
 
 console = Console(stderr=False, highlight=False)
@@ -64,11 +64,19 @@ def build(ctx: click.Context, config_path: Path | None, pull_first: bool) -> Non
     API sources are read from the snapshots `dataprep pull` saved; the build itself never
     touches the network.
     """
+    from dataprep.preflight import check_build
+
+    try:
+        cfg = load_config(config_path)
+        # everything the config points to, before a pull or a read that can take minutes (and
+        # before importing the stages, which alone takes a second)
+        check_build(cfg, snapshots=not pull_first)
+    except (ConfigError, SuiteError) as err:
+        _user_error(ctx, err)
     from dataprep.pipeline import BuildFailed
     from dataprep.pipeline import build as run_build
 
     try:
-        cfg = load_config(config_path)
         if pull_first:
             _pull(ctx, cfg, [])
         result = run_build(cfg)
@@ -218,14 +226,15 @@ def dedup_command(
     "suites",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A GX suite JSON to run (repeatable; default: records.json and pairs.json of the "
-    "configured expectations folder).",
+    help="A GX suite JSON to run (repeatable); only these run. Default: the suites the build "
+    "ran (those shipped with dataprep, and copies of your own in OUT_DIR/validation/suites).",
 )
 @click.option(
     "--expectations",
     "expectations_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with records.json and pairs.json (default: from ./dataprep.yaml).",
+    help="A folder of your own suites: one named like a shipped suite (records, pairs) "
+    "replaces it, others are added (instead of the copies the build kept).",
 )
 @click.option(
     "--format",
@@ -260,9 +269,10 @@ def validate(
 ) -> None:
     """Re-check an existing build with the Great Expectations gates (for CI).
 
-    Suite parameters (configured sources and tasks, languages, token budget) come from the
-    config recorded in OUT_DIR/manifest.json. Data Docs HTML goes to OUT_DIR/validation/docs.
-    Exit 0 when every error-severity expectation passes, 1 when any fails, 2 on a usage error.
+    Runs from any folder: the suites are the ones the build ran, and suite parameters
+    (configured sources and tasks, languages, token budget) come from the config recorded in
+    OUT_DIR/manifest.json. Data Docs HTML goes to OUT_DIR/validation/docs. Exit 0 when every
+    error-severity expectation passes, 1 when any fails, 2 on a usage error.
     """
     from dataprep.api import build_config, validate_output
     from dataprep.baseline import BaselineError, compare, read_manifest
@@ -270,7 +280,9 @@ def validate(
 
     try:
         cfg = build_config(out_dir)
-        paths = list(suites) or default_suite_paths(expectations_dir or _default_expectations())
+        paths = list(suites) or (
+            default_suite_paths(expectations_dir) if expectations_dir is not None else None
+        )
         results = validate_output(out_dir, paths, cfg, docs=not no_docs)
         if baseline is not None:
             base = compare(read_manifest(out_dir), read_manifest(baseline), cfg.validate.baseline)
@@ -303,14 +315,6 @@ def validate(
         else:
             console.print(f"[bold green]gates passed[/] for {out_dir}")
     sys.exit(1 if failed else 0)
-
-
-def _default_expectations() -> Path:
-    try:
-        cfg = load_config(find_config())
-    except ConfigError:
-        return Path("expectations")
-    return cfg.resolve(cfg.validate.expectations)
 
 
 def _user_error(ctx: click.Context, err: Exception) -> None:

@@ -362,7 +362,9 @@ class BaselineConfig:
 @dataclass(frozen=True)
 class ValidateConfig:
     enabled: bool = True
-    expectations: str = "expectations"  # folder with records.json and pairs.json
+    # A folder of your own GX suites (*.json): one named like a shipped suite (records,
+    # pairs) replaces it, any other is added. Unset: the suites that ship with dataprep.
+    expectations: str | None = None
     # Dates before this are implausible for tracker and release data (suite parameter
     # earliest_date); latest_date is the time of the gate plus one day.
     earliest_date: str = "1990-01-01"

@@ -10,7 +10,6 @@ gate passed, so a failed build never touches the previous output.
 from __future__ import annotations
 
 import dataclasses
-import glob
 import hashlib
 import json
 import logging
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataprep.config import Config, ConfigError, PairsConfig, SourceConfig, load_config
+from dataprep.config import Config, ConfigError, PairsConfig, load_config
 from dataprep.connectors import CONNECTORS, ReadContext, ReadResult
 from dataprep.connectors.base import display_path
 from dataprep.dedup import dedup
@@ -32,6 +31,7 @@ from dataprep.link import link, remap
 from dataprep.pairs import build_pairs
 from dataprep.pairs.split import task_shares
 from dataprep.pairs.tokens import TokenCounter
+from dataprep.preflight import check_build, source_files
 from dataprep.report.outputs import new_staging, publish, write_outputs
 from dataprep.schema import StageResult, records_frame, reject, rejected_frame
 from dataprep.text.clean import clean
@@ -79,6 +79,7 @@ class SourceInputs:
 def build(config: Config | str | Path | None = None) -> BuildResult:
     """Run every stage and publish the outputs; raise ``BuildFailed`` if a gate fails."""
     cfg = config if isinstance(config, Config) else load_config(config)
+    check_build(cfg)
     ledger = Ledger()
     inputs = read_sources(cfg)
     read = read_stage(inputs.read)
@@ -197,24 +198,6 @@ def read_sources(cfg: Config) -> SourceInputs:
             )
             log.info("%s: %d records from %s", src.name, len(result.records), origin)
     return SourceInputs(total, files)
-
-
-def source_files(cfg: Config, i: int, src: SourceConfig) -> list[Path]:
-    """Return the files source ``i`` is built from, sorted; raise ``ConfigError`` if none."""
-    if src.url is not None:
-        pages = cfg.snapshots_dir / src.name / "pages"
-        paths = sorted(p for p in pages.glob("*") if p.suffix in (".json", ".invalid"))
-        if not paths:
-            raise ConfigError(
-                f"sources[{i}]: no snapshot of '{src.name}' in {pages}; "
-                "run `dataprep pull` first, or `dataprep build --pull`"
-            )
-        return paths
-    pattern = str(cfg.resolve(src.path))
-    paths = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-    if not paths:
-        raise ConfigError(f"sources[{i}].path: no file matches '{src.path}'; check the path")
-    return paths
 
 
 def read_stage(read: ReadResult) -> StageResult:

@@ -18,12 +18,16 @@ the same bytes; GX's Data Docs HTML, which does carry run times, is written besi
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import logging
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 5
 SEVERITIES = ("error", "warning")
+# Where a build keeps copies of the user's own suites it ran, so that `dataprep validate OUT`
+# runs the same gates from any folder.
+RECORDED_SUITES = "validation/suites"
 FRAMES = ("records", "pairs")
 # Expectation kwargs that name a column of the checked frame.
 _COLUMN_KEYS = ("column", "column_A", "column_B")
@@ -198,7 +205,7 @@ VIEWS = {"records": records_view, "pairs": pairs_view}
 def load_suite_json(path: Path) -> dict[str, Any]:
     """Return the suite JSON at ``path``; raise ``SuiteError`` naming the file when unreadable."""
     if not path.is_file():
-        raise SuiteError(f"{path}: no such suite file; restore it from the dataprep repository")
+        raise SuiteError(f"{path}: no such suite file; check the path")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
@@ -221,13 +228,13 @@ def load_suite(path: Path) -> Suite:
             f"{path}: cannot tell which frame suite {name!r} checks; "
             f'set "meta": {{"dataprep_frame": "records"}} or "pairs"'
         )
-    known = _known_expectation_types()
+    known = _core_expectation_types()
     for i, exp in enumerate(data["expectations"]):
         where = f"{path}: expectation {i + 1}"
         if not isinstance(exp, dict) or not isinstance(exp.get("type"), str):
             raise SuiteError(f"{where}: expected an object with a 'type'")
         label = f"{where} ({expectation_name(exp)})"
-        if exp["type"] not in known:
+        if exp["type"] not in known and exp["type"] not in _registered_expectation_types():
             raise SuiteError(
                 f"{label}: unknown expectation type {exp['type']!r}; GX would skip it silently"
             )
@@ -248,8 +255,38 @@ def expectation_name(exp: dict[str, Any]) -> str:
     return f"{exp.get('type')}({column})" if column else str(exp.get("type"))
 
 
-def default_suite_paths(expectations_dir: Path) -> list[Path]:
-    return [expectations_dir / f"{frame}.json" for frame in FRAMES]
+def packaged_suites_dir() -> Path:
+    """Return the folder of the suites that ship inside the package (``records``, ``pairs``)."""
+    return Path(str(resources.files("dataprep") / "expectations"))
+
+
+def default_suite_paths(expectations_dir: Path | None = None) -> list[Path]:
+    """Return the shipped suites, each replaced by a file of the same suite name in
+    ``expectations_dir`` when given, followed by that folder's other suites (added)."""
+    order = {frame: i for i, frame in enumerate(FRAMES)}  # records first: the pipeline's order
+    shipped = sorted(packaged_suites_dir().glob("*.json"), key=lambda p: order.get(p.stem, 99))
+    packaged = {p.stem: p for p in shipped}
+    if expectations_dir is None:
+        return list(packaged.values())
+    if not expectations_dir.is_dir():
+        raise SuiteError(
+            f"{expectations_dir}: no such folder of suites; create it, or leave "
+            "validate.expectations unset to use the suites that ship with dataprep"
+        )
+    user = {suite_name(p): p for p in sorted(expectations_dir.glob("*.json"))}
+    return [user.pop(name, path) for name, path in packaged.items()] + list(user.values())
+
+
+def suite_name(path: Path) -> str:
+    """Return the name of the suite in ``path``: its ``name``, else the file name's stem."""
+    return str(load_suite_json(path).get("name") or path.stem)
+
+
+def configured_suite_paths(cfg: Config) -> list[Path]:
+    """Return the suites a build with ``cfg`` runs: the shipped ones, with the suites in
+    ``validate.expectations`` (when set) replacing them by name or added."""
+    folder = cfg.validate.expectations
+    return default_suite_paths(cfg.resolve(folder) if folder is not None else None)
 
 
 def gate_parameters(
@@ -316,7 +353,7 @@ def gate(
 ) -> list[GateResult]:
     """Return the results of the suites (default: ``records.json`` and ``pairs.json`` in the
     configured folder) on this build; write Data Docs to ``docs_dir`` when given."""
-    paths = suite_paths or default_suite_paths(cfg.resolve(cfg.validate.expectations))
+    paths = suite_paths or configured_suite_paths(cfg)
     suites = [load_suite(p) for p in paths]
     params = gate_parameters(cfg, records, pairs, expected_tasks)
     return run_suites({"records": records, "pairs": pairs}, suites, params, docs_dir)
@@ -476,13 +513,32 @@ def _to_pandas(frame: pl.DataFrame, columns: set[str] | None = None):
     return frame.with_columns(casts).to_pandas()
 
 
-def _known_expectation_types() -> set[str]:
+@functools.cache
+def _core_expectation_types() -> frozenset[str]:
+    """Return the names of the core expectations GX registers, without importing GX (which
+    takes seconds): the modules ``great_expectations/expectations/core/__init__.py`` imports,
+    each named for its expectation. Suites are checked before a build reads anything; this
+    keeps that check instant for suites of core expectations (anything else asks GX)."""
+    spec = importlib.util.find_spec("great_expectations")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    init = Path(next(iter(spec.submodule_search_locations))) / "expectations/core/__init__.py"
+    try:
+        text = init.read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(re.findall(r"^from \.(expect_\w+) import", text, flags=re.MULTILINE))
+
+
+@functools.cache
+def _registered_expectation_types() -> frozenset[str]:
+    """Return every expectation GX registers on import (core and plugins)."""
     _import_gx()
     from great_expectations.expectations.registry import (
         list_registered_expectation_implementations,
     )
 
-    return set(list_registered_expectation_implementations())
+    return frozenset(list_registered_expectation_implementations())
 
 
 def _import_gx():

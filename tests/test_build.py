@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from dataprep.cli import main
 from dataprep.config import TASKS
 from dataprep.text.redact import EMAIL_PATTERN
+from dataprep.validate import packaged_suites_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = (
@@ -35,7 +36,6 @@ OUTPUTS = (
 def _project(tmp: Path, output: str = "out", **overrides) -> Path:
     """Copy the repo's sample build into ``tmp`` and return its config path."""
     shutil.copytree(REPO / "sample_data", tmp / "sample_data")
-    shutil.copytree(REPO / "expectations", tmp / "expectations")
     cfg = yaml.safe_load((REPO / "dataprep.yaml").read_text())
     cfg["output"] = output
     cfg.update(overrides)
@@ -248,18 +248,25 @@ def test_a_failing_expectation_fails_the_build_and_keeps_the_previous_output(tmp
     code, output = _build(config)
     assert code == 0, output
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
-    suite_path = tmp_path / "expectations" / "pairs.json"
-    suite = json.loads(suite_path.read_text())
+    # the user's own pairs suite replaces the shipped one by name
+    suite = json.loads((packaged_suites_dir() / "pairs.json").read_text())
     suite["expectations"].append(
         {"type": "expect_table_row_count_to_be_between", "kwargs": {"max_value": 3}}
     )
-    suite_path.write_text(json.dumps(suite))
+    (tmp_path / "my-suites").mkdir()
+    (tmp_path / "my-suites" / "pairs.json").write_text(json.dumps(suite))
+    data = yaml.safe_load(config.read_text())
+    data["validate"] = {"expectations": "my-suites"}
+    config.write_text(yaml.safe_dump(data))
     code, output = _build(config)
     assert code == 1
     assert "pairs: expect_table_row_count_to_be_between failed" in output
     after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert after == before
-    assert (tmp_path / "out.failed" / "manifest.json").is_file()
+    failed = tmp_path / "out.failed"
+    assert (failed / "manifest.json").is_file()
+    # the build kept the suite it ran, so `dataprep validate` re-runs it from any folder
+    assert json.loads((failed / "validation/suites/pairs.json").read_text()) == suite
 
 
 def test_sample_changelogs_link_to_jira_and_github_issues_and_make_link_pairs(sample_build):

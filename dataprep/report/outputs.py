@@ -19,6 +19,7 @@ import polars as pl
 from dataprep.pairs.writers import write_dataset_info, write_formats
 from dataprep.report.card import card_examples, dataset_card
 from dataprep.text.redact import redact_text
+from dataprep.validate import RECORDED_SUITES, configured_suite_paths, packaged_suites_dir
 
 if TYPE_CHECKING:
     from dataprep.config import Config
@@ -59,12 +60,27 @@ def write_outputs(
         (staging / "validation").mkdir(exist_ok=True)
         for res in result.gates:
             _write_json(staging / "validation" / f"{res.suite}.json", res.to_dict())
+        written += _keep_user_suites(staging, cfg)
     result.manifest = manifest(
         result, cfg, files, stats, {n: _sha256(staging / n) for n in written}
     )
     _write_json(staging / "manifest.json", result.manifest)
     card = dataset_card(result.manifest, card_examples(result.pairs))
     (staging / "README.md").write_text(card, encoding="utf-8", newline="\n")
+
+
+def _keep_user_suites(staging: Path, cfg: Config) -> list[str]:
+    """Copy the user's own suites the gates ran into ``validation/suites`` (the shipped ones
+    come with the package); return their paths in the output folder."""
+    shipped = packaged_suites_dir().resolve()
+    own = [p for p in configured_suite_paths(cfg) if p.resolve().parent != shipped]
+    kept = []
+    for path in own:
+        target = staging / RECORDED_SUITES / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        kept.append(f"{RECORDED_SUITES}/{path.name}")
+    return kept
 
 
 def output_formats(cfg: Config) -> list[str]:
