@@ -7,6 +7,7 @@ The notebook API::
     result.pairs                                  # a Polars frame of pairs
     records, pairs = dataprep.read_output("out")
     dataprep.validate_output("out")                # the gates again, on an existing build
+    dataprep.record_minhashes("out")               # record_id -> datasketch.LeanMinHash
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _EXPORTS = {
     "build_pairs": "dataprep.pairs",
     "read_output": "dataprep.api",
     "validate_output": "dataprep.api",
+    "minhashes": "dataprep.dedup.exchange",
+    "record_minhashes": "dataprep.dedup.exchange",
 }
 
 __all__ = sorted(_EXPORTS)
