@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import datasets
@@ -9,7 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
-from dataprep.pairs.writers import write_formats
+from dataprep.pairs.writers import format_path, write_formats
 from dataprep.report.card import card_examples, dataset_card, size_category
 from tests.test_formats import FORMATS, SPLITS, pair, pairs_frame
 
@@ -18,6 +19,10 @@ datasets.disable_progress_bars()
 
 def counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in frame.group_by(column).len().sort(column).iter_rows()}
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def manifest_for(pairs: pl.DataFrame, formats=FORMATS, **card) -> dict:
@@ -125,6 +130,32 @@ def test_empty_splits_are_left_out_of_the_configs():
     meta = front_matter(dataset_card(manifest_for(pairs_frame())))
     for config in meta["configs"]:
         assert [f["split"] for f in config["data_files"]] == ["train", "validation"]
+
+
+def test_each_config_description_carries_the_sha256_of_its_files():
+    # datasets keys its cache on the configs, not on the files they name: the digest in the
+    # description is what makes a rebuilt folder load afresh (tests/test_hf_load.py)
+    outputs = {format_path(fmt, s): f"{fmt}-{s}" for fmt in FORMATS for s in SPLITS}
+    manifest = {**manifest_for(pairs_frame()), "outputs": outputs}
+    chat = front_matter(dataset_card(manifest))["configs"][0]
+    listing = "chat-train  train.jsonl\nchat-validation  validation.jsonl\n"
+    assert chat["description"] == f"dataprep chat format, files sha256 {sha256(listing)}"
+
+    changed = {**manifest, "outputs": {**outputs, "openai/train.jsonl": "other"}}
+    before = front_matter(dataset_card(manifest))["configs"]
+    after = front_matter(dataset_card(changed))["configs"]
+    assert [a["description"] == b["description"] for a, b in zip(before, after, strict=True)] == [
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_a_config_whose_files_have_no_sha256_has_no_description():
+    meta = front_matter(dataset_card(manifest_for(pairs_frame())))
+    assert all("description" not in config for config in meta["configs"])
 
 
 def test_load_dataset_reads_the_default_chat_config(folder, tmp_path):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import datasets
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dataprep.pairs.writers import (
@@ -195,6 +197,43 @@ def test_parquet_keeps_the_pair_schema(folder):
     frame = pl.read_parquet(folder / "parquet/train.parquet")
     assert frame.schema == pl.Schema(PAIR_SCHEMA)
     assert frame.equals(pairs_frame().filter(pl.col("split") == "train").sort("pair_id"))
+
+
+def test_parquet_has_the_arrow_types_datasets_gives_json(folder):
+    # polars alone writes large_string and large_list, which concatenate_datasets will not mix
+    # with the string and list that datasets reads from the JSON Lines files
+    message = pa.struct([("role", pa.string()), ("content", pa.string())])
+    expected = {
+        "pair_id": pa.string(),
+        "task": pa.string(),
+        "messages": pa.list_(message),
+        "record_ids": pa.list_(pa.string()),
+        "sources": pa.list_(pa.string()),
+        "split": pa.string(),
+        "lang": pa.string(),
+        "tokens": pa.int64(),
+    }
+    for split in SPLITS:
+        schema = pq.read_schema(folder / format_path("parquet", split))
+        # Parquet names a list's items "element", Arrow "item"; compare what they hold
+        assert {f.name: _items_named_item(f.type) for f in schema} == expected
+
+
+def test_parquet_and_openai_messages_concatenate_in_datasets(folder, tmp_path):
+    parquet = load("parquet", folder, "parquet", tmp_path / "cache")["train"]
+    openai = load("json", folder, "openai", tmp_path / "cache")["train"]
+    assert parquet.features["messages"] == openai.features["messages"]
+    both = datasets.concatenate_datasets([parquet.select_columns(["messages"]), openai])
+    assert list(both["messages"]) == list(openai["messages"]) * 2
+
+
+def _items_named_item(dtype: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(dtype):
+        return pa.list_(_items_named_item(dtype.value_type))
+    if pa.types.is_struct(dtype):
+        fields = [dtype.field(i) for i in range(dtype.num_fields)]
+        return pa.struct([(f.name, _items_named_item(f.type)) for f in fields])
+    return dtype
 
 
 def test_empty_split_gets_an_empty_file_in_every_format(folder):

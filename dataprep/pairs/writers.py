@@ -17,7 +17,8 @@ format is that same pair laid out for one consumer:
   give the material. LLaMA-Factory rejoins them as ``instruction + "\\n" + input``.
 - ``sharegpt``: ``sharegpt/<split>.jsonl``, ``{"conversations": [{"from", "value"}], "system"}``
   with ``from`` human or gpt.
-- ``parquet``: ``parquet/<split>.parquet``, the pair schema's columns.
+- ``parquet``: ``parquet/<split>.parquet``, the pair schema's columns, with the Arrow types
+  ``datasets`` infers from the JSON Lines files (see ``write_parquet``).
 
 ``system`` is written on every alpaca and sharegpt row ("" when the pair has none) so every row
 has the same columns; LLaMA-Factory reads "" as "use the template's default system prompt".
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dataprep.config import FORMATS
 from dataprep.schema import PAIR_SCHEMA, SPLITS
@@ -40,6 +43,9 @@ from dataprep.schema import PAIR_SCHEMA, SPLITS
 PROMPT_SEPARATOR = "\n\n"  # between the system prompt and the user prompt
 PROMPT_END = "\n\n"  # after the prompt, before the completion
 DATASET_INFO = "dataset_info.json"
+# Rows per Parquet row group, and per cast from Arrow's large types to the 32-bit-offset ones:
+# a cast fails when one chunk holds more than 2 GiB of text, which this many rows stay well under.
+PARQUET_ROWS = 10_000
 
 # LLaMA-Factory's dataset_info.json entries, as its data/README.md documents them
 _LLAMA_FACTORY = {
@@ -214,9 +220,48 @@ def _write_jsonl(pairs: list[dict], path: Path, line: Callable[[dict], str]) -> 
             fh.write(line(pair) + "\n")
 
 
+def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` as Parquet with the Arrow types JSON loading gives.
+
+    Polars writes ``large_string`` and ``large_list``; ``datasets`` reads JSON Lines as ``string``
+    and ``list``, and ``concatenate_datasets`` refuses to mix the two. So every large type is cast
+    to its regular form (and view types to plain ones); struct fields keep the frame's order
+    (``role``, ``content``, as in the JSON Lines) and integers their width (``tokens`` is int64,
+    what JSON inference gives). No statistics, zstd, one row group per ``PARQUET_ROWS`` rows:
+    byte-identical for the same frame.
+    """
+    table = frame.to_arrow()
+    schema = pa.schema([pa.field(f.name, regular_type(f.type), f.nullable) for f in table.schema])
+    with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=False) as writer:
+        for start in range(0, table.num_rows, PARQUET_ROWS):
+            writer.write_table(table.slice(start, PARQUET_ROWS).cast(schema))
+
+
+def regular_type(dtype: pa.DataType) -> pa.DataType:
+    """Return ``dtype`` with large and view string, binary and list types made regular."""
+    types = pa.types
+    if types.is_large_string(dtype) or _is_view(dtype, "is_string_view"):
+        return pa.string()
+    if types.is_large_binary(dtype) or _is_view(dtype, "is_binary_view"):
+        return pa.binary()
+    lists = (types.is_list(dtype), types.is_large_list(dtype), _is_view(dtype, "is_list_view"))
+    if any(lists) or _is_view(dtype, "is_large_list_view"):
+        return pa.list_(regular_type(dtype.value_type))
+    if types.is_struct(dtype):
+        fields = [dtype.field(i) for i in range(dtype.num_fields)]
+        return pa.struct([pa.field(f.name, regular_type(f.type), f.nullable) for f in fields])
+    return dtype
+
+
+def _is_view(dtype: pa.DataType, check: str) -> bool:
+    # view types (and their checks) exist from pyarrow 16; pyproject allows 14
+    test = getattr(pa.types, check, None)
+    return bool(test and test(dtype))
+
+
 def _write_parquet(pairs: pl.DataFrame, path: Path) -> None:
     columns = [pl.col(name).cast(dtype) for name, dtype in PAIR_SCHEMA.items()]
-    pairs.select(columns).write_parquet(path, statistics=False)
+    write_parquet(pairs.select(columns), path)
 
 
 def _messages(pair: dict) -> list[dict[str, str]]:

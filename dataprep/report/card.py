@@ -8,6 +8,7 @@ metadata (pretty_name, license, language, size_categories, task_categories, tags
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import polars as pl
@@ -173,16 +174,42 @@ def card_configs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     if formats != ["parquet"]:
         formats = [fmt for fmt in formats if fmt != "parquet"]
     default = "chat" if "chat" in formats else formats[0] if formats else None
+    outputs = manifest.get("outputs") or {}
     configs = []
     for fmt in formats:
-        entry: dict[str, Any] = {
-            "config_name": fmt,
-            "data_files": [{"split": s, "path": format_path(fmt, s)} for s in splits],
-        }
+        paths = [format_path(fmt, s) for s in splits]
+        entry: dict[str, Any] = {"config_name": fmt}
+        digest = files_digest(outputs, paths)
+        if digest:
+            # Not only for people: this is the one thing in a config that makes datasets' cache
+            # key follow the files' content. See files_digest.
+            entry["description"] = f"dataprep {fmt} format, files sha256 {digest}"
+        entry["data_files"] = [{"split": s, "path": p} for s, p in zip(splits, paths, strict=True)]
         if fmt == default:
             entry["default"] = True
         configs.append(entry)
     return configs
+
+
+def files_digest(outputs: dict[str, str], paths: list[str]) -> str | None:
+    """Return one sha256 over ``paths`` and their sha256 in ``outputs``; None if one is missing.
+
+    Why the card carries it: for a folder whose card has ``configs``, ``datasets`` (5.2:
+    ``load.py``, ``LocalDatasetModuleFactory.get_module``) caches under
+    ``<folder name>/<config name>/0.0.0/<hash>``, the hash being
+    ``Hasher.hash({"dataset_infos": ..., "builder_configs": ...})``, and those builder configs
+    hold the card's ``data_files`` as patterns (``DataFilesPatternsDict``: relative paths, no
+    modification time, no content; files are resolved only after the key is made). So nothing in
+    the key changes when a build rewrites its files: a rebuild loads the previous build's cached
+    rows, and two builds in folders of the same name share one entry. A config's
+    ``description`` is a BuilderConfig field, hence part of that hash: with the files' content in
+    it, new content gets a new cache entry, and the same content (same config and inputs) the
+    same one.
+    """
+    if not paths or any(p not in outputs for p in paths):
+        return None
+    listing = "".join(f"{outputs[p]}  {p}\n" for p in paths)
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def _formats_section(manifest: dict[str, Any]) -> str:
@@ -197,7 +224,9 @@ def _formats_section(manifest: dict[str, Any]) -> str:
         "## Files and formats",
         "",
         "Every format holds the same pairs, sorted by pair_id. Load one with "
-        '`datasets.load_dataset("<this folder>", "<format>")`; `chat` is the default.',
+        '`datasets.load_dataset("<this folder>", "<format>")`; `chat` is the default. Each '
+        "config's `description` holds the sha256 of its files: `datasets` caches a config by its "
+        "definition, so a rebuilt folder is read afresh.",
         *(
             [
                 "",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from dataprep.pairs.writers import write_dataset_info, write_formats
+from dataprep.pairs.writers import write_dataset_info, write_formats, write_parquet
 from dataprep.report.card import card_examples, dataset_card
 from dataprep.text.redact import redact_text
 from dataprep.validate import RECORDED_SUITES, configured_suite_paths, packaged_suites_dir
@@ -48,13 +48,15 @@ def write_outputs(
     splits = ("train", "validation") + (("test",) if cfg.pairs.test_fraction > 0 else ())
     written = write_formats(result.pairs, staging, splits, output_formats(cfg))
     written += write_dataset_info(staging, output_formats(cfg), splits)
-    result.records.sort("record_id").write_parquet(staging / "records.parquet")
-    result.rejected.sort("stage", "record_id", "reason").write_parquet(staging / "rejected.parquet")
+    # every Parquet file with the string and list types `datasets` gives JSON (see write_parquet)
+    write_parquet(result.records.sort("record_id"), staging / "records.parquet")
+    rejected = result.rejected.sort("stage", "record_id", "reason")
+    write_parquet(rejected, staging / "rejected.parquet")
     _write_quarantine(result.quarantine, staging / "quarantine.jsonl")
     clusters = result.clusters if result.clusters is not None else pl.DataFrame()
-    clusters.write_parquet(staging / "clusters.parquet")
+    write_parquet(clusters, staging / "clusters.parquet")
     boilerplate = result.boilerplate if result.boilerplate is not None else pl.DataFrame()
-    boilerplate.write_parquet(staging / "boilerplate.parquet")
+    write_parquet(boilerplate, staging / "boilerplate.parquet")
     written += list(DATA_FILES)
     if result.gates:
         (staging / "validation").mkdir(exist_ok=True)
