@@ -317,6 +317,63 @@ def validate(
     sys.exit(1 if failed else 0)
 
 
+@main.command(
+    epilog="Example:\n\n\b\n  dataprep init exports/\n  dataprep build\n"
+    "  dataprep init . --config acme.yaml --force"
+)
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the config (default: ./dataprep.yaml).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the config if it exists.")
+@click.pass_context
+def init(ctx: click.Context, path: Path, config_path: Path | None, force: bool) -> None:
+    """Write a build config for the tracker exports and release notes under PATH (default: .).
+
+    Files are recognised by their content, not their names: Jira (JSON, CSV, XML), GitHub
+    issues and releases, GitLab, Linear, Azure DevOps and changelogs in every style the
+    changelog source reads. Files nothing reads are listed with the reason.
+    """
+    from dataprep.init import InitError, init_config
+
+    try:
+        result = init_config(path, config_path, force=force)
+    except InitError as err:
+        for left in err.unplaced[:30]:
+            console.print(
+                f"  [dim]{escape(left.shown())}: {escape(left.reason)}[/]", soft_wrap=True
+            )
+        _user_error(ctx, err)
+    table = Table(title="sources found", title_justify="left", box=None, pad_edge=False)
+    for col, justify in (("name", "left"), ("type", "left"), ("path", "left"), ("files", "right")):
+        table.add_column(col, justify=justify, overflow="fold")
+    table.add_column("items", justify="right", no_wrap=True)
+    for src in result.sources:
+        row = (src.name, src.type, src.path, str(len(src.files)), src.count())
+        table.add_row(*map(escape, row))
+    console.print(table)
+    for src in result.sources:
+        for note in src.notes:
+            console.print(f"  [yellow]{escape(src.name)}[/]: {escape(note)}", soft_wrap=True)
+    if result.unplaced:
+        console.print(f"left out {len(result.unplaced)} of {result.entries_seen} files:")
+        for left in result.unplaced[:30]:
+            console.print(
+                f"  [dim]{escape(left.shown())}: {escape(left.reason)}[/]", soft_wrap=True
+            )
+        if len(result.unplaced) > 30:
+            console.print(f"  [dim]... and {len(result.unplaced) - 30} more[/]")
+    for left in result.skipped:
+        console.print(f"skipped folder {escape(left.shown())}: {escape(left.reason)}")
+    console.print(
+        f"[bold green]wrote[/] {escape(str(result.config_path))} with {len(result.sources)} "
+        f"source{'s' if len(result.sources) != 1 else ''}; check it, then run `dataprep build`"
+    )
+
+
 def _user_error(ctx: click.Context, err: Exception) -> None:
     if ctx.find_root().obj.get("debug"):
         raise err
