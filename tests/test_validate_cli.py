@@ -261,3 +261,15 @@ def test_every_build_writes_data_docs_for_both_suites(built):
         if "validations" in p.parts
     )
     assert pages == ["pairs", "records"]
+
+
+def test_github_annotations_link_suites_in_the_checkout_but_not_shipped_ones():
+    from dataprep.report.gates import to_github
+    from dataprep.validate import GateResult, Outcome
+
+    failed = Outcome("expect_column_values_to_be_unique", "pair_id", False, 2, 10, ["a", "a"])
+    ours = GateResult("house", 10, [failed], path="checks/house.json")
+    shipped = GateResult("pairs", 10, [failed], path="/venv/site-packages/dataprep/x/pairs.json")
+    lines = to_github([ours, shipped])
+    assert lines[0].startswith("::error file=checks/house.json,title=")
+    assert lines[2].startswith("::error title=dataprep pairs%3A ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 from dataprep.validate import GateResult, Outcome
@@ -90,7 +91,9 @@ def to_github(results: list[GateResult]) -> list[str]:
         for o in res.failures + res.warnings:
             level = "error" if o.severity == "error" else "warning"
             props = f"title={_property(f'dataprep {res.suite}: {o.name}')}"
-            if res.path:
+            # a suite in the checkout is linked; a shipped one (inside site-packages, an absolute
+            # path) is not a file GitHub can show, so its annotation names no file
+            if res.path and not Path(res.path).is_absolute():
                 props = f"file={_property(res.path)},{props}"
             lines.append(f"::{level} {props}::{_data(o.expectation + ': ' + summary(o))}")
         state = "passed" if res.success else "FAILED"
