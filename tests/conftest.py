@@ -59,28 +59,39 @@ def sample_build(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def installed_wheel(tmp_path_factory) -> Path:
-    """Return the bin folder of a fresh virtual environment with a wheel of this checkout.
+def dataprep_wheel(tmp_path_factory) -> Path:
+    """Return a wheel of this checkout, built once per test run."""
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, REPO])
+    (wheel,) = dist.glob("dataprep-*.whl")
+    return wheel
 
-    The wheel is built from the repository and installed with ``--no-deps --no-index``; the
-    dependencies come from this interpreter's site-packages through a ``.pth`` line, so the
-    install needs no network (a new user's ``pip install`` resolves the same requirements from
-    PyPI). What the package finds at run time is what the wheel holds, not this checkout.
+
+def fresh_venv(path: Path) -> Path:
+    """Create a virtual environment at ``path`` without dataprep; return its site-packages.
+
+    Its dependencies come from this interpreter's site-packages through a ``.pth`` line, so
+    installing the wheel needs no network (a new user's ``pip install`` resolves the same
+    requirements from PyPI); this interpreter's own dataprep (an editable install) is not
+    visible there, so what runs is what the wheel holds.
     """
+    _run([sys.executable, "-m", "venv", path])
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = Path(_run([path / "bin" / "python", "-c", code]).strip())
+    (purelib / "_dataprep_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return purelib
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(dataprep_wheel, tmp_path_factory) -> Path:
+    """Return the bin folder of a fresh virtual environment with the wheel installed."""
     tmp = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", REPO])
-    (wheel,) = (tmp / "dist").glob("dataprep-*.whl")
-    venv = tmp / "venv"
-    _run([sys.executable, "-m", "venv", venv])
-    python = venv / "bin" / "python"
-    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-    Path(purelib.strip(), "_dataprep_test_deps.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n"
-    )
-    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel])
+    purelib = fresh_venv(tmp / "venv")
+    python = tmp / "venv" / "bin" / "python"
+    _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", dataprep_wheel])
     where = _run([python, "-c", "import dataprep; print(dataprep.__file__)"], cwd=tmp)
-    assert Path(where.strip()).is_relative_to(Path(purelib.strip())), where
-    return venv / "bin"
+    assert Path(where.strip()).is_relative_to(purelib), where
+    return tmp / "venv" / "bin"
 
 
 def _run(args: list, cwd: Path | None = None) -> str:
