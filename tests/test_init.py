@@ -6,6 +6,8 @@ import glob
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -570,3 +572,15 @@ def test_init_error_lists_what_was_left_out(tmp_path):
     with pytest.raises(InitError) as raised:
         init_config(tmp_path / "in", tmp_path / "dataprep.yaml")
     assert [u.path.name for u in raised.value.unplaced] == ["notes.txt"]
+
+
+@pytest.mark.skipif(not Path("/proc/kmsg").exists(), reason="needs Linux's /proc/kmsg")
+def test_a_kernel_file_that_blocks_on_read_is_not_waited_for():
+    code = (
+        "from pathlib import Path; from dataprep.connectors.detect import sniff;"
+        "print(sniff(Path('/proc/kmsg')).reason)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "empty file"

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import logging
+import os
 import re
 import stat
 import xml.etree.ElementTree as ET
@@ -348,7 +349,12 @@ def sniff(path: Path, limit: int = SNIFF_BYTES) -> Sniff | NotRecognised:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             return NotRecognised("not a regular file (a pipe, socket or device)")
-        with path.open("rb") as handle:
+        if info.st_size == 0:
+            # never opened: kernel files (/proc) say size 0, and some block on read
+            return NotRecognised("empty file")
+        # O_NONBLOCK: a kernel file that would wait for data fails at once instead
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as handle:
             probe = handle.read(_BINARY_PROBE)
             binary = _binary_reason(probe)
             if binary:
