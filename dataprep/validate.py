@@ -18,6 +18,7 @@ the same bytes; GX's Data Docs HTML, which does carry run times, is written besi
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import json
@@ -234,9 +235,15 @@ def load_suite(path: Path) -> Suite:
         if not isinstance(exp, dict) or not isinstance(exp.get("type"), str):
             raise SuiteError(f"{where}: expected an object with a 'type'")
         label = f"{where} ({expectation_name(exp)})"
-        if exp["type"] not in known and exp["type"] not in _registered_expectation_types():
+        # a near miss of a core name is a typo: said at once, without importing GX
+        near = difflib.get_close_matches(exp["type"], known, n=1, cutoff=0.9)
+        if exp["type"] not in known and (
+            near or exp["type"] not in _registered_expectation_types()
+        ):
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise SuiteError(
-                f"{label}: unknown expectation type {exp['type']!r}; GX would skip it silently"
+                f"{label}: unknown expectation type {exp['type']!r}{hint}; "
+                "GX would skip it silently"
             )
         severity = (exp.get("meta") or {}).get("severity", "error")
         if severity not in SEVERITIES:

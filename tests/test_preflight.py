@@ -144,7 +144,7 @@ def test_a_misspelt_expectation_in_your_suite_fails_before_reading(project, monk
     _with(project, validate={"expectations": "my-suites"})
     line = _error(project, monkeypatch)
     assert "extra.json: expectation 1" in line
-    assert "unknown expectation type 'expect_table_row_count_to_be_betwen'" in line
+    assert "unknown expectation type 'expect_table_row_count_to_be_betwen' (did you mean" in line
 
 
 def test_a_suite_that_is_not_json_names_its_line(project, monkeypatch):

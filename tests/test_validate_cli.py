@@ -237,19 +237,24 @@ def test_metrics_read_every_family_from_a_real_manifest(built):
         assert any(n.startswith(prefix) for n in names), prefix
 
 
-def test_the_readme_ci_jobs_are_valid_yaml_running_build_and_gate():
+def test_the_readme_ci_snippets_use_the_action_and_template_with_inputs_they_have():
     import re
 
     import yaml
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    jobs = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
-    github = next(j for j in jobs if "jobs" in j)["jobs"]["training-data"]
-    gitlab = next(j for j in jobs if "training-data" in j)["training-data"]
-    steps = " ".join(str(s.get("run", "")) for s in github["steps"])
-    assert "dataprep build" in steps and "dataprep validate" in steps and "--baseline" in steps
-    assert gitlab["artifacts"]["reports"]["junit"] == "gates.xml"
-    assert any("dataprep validate" in line for line in gitlab["script"])
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text()
+    snippets = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+    step = next(s for s in snippets if isinstance(s, list) and "uses" in s[-1])[-1]
+    assert step["uses"].endswith("/dataprep@v1")
+    action = yaml.safe_load((repo / "action.yml").read_text())
+    assert set(step["with"]) <= set(action["inputs"])
+    table = readme[readme.index("| `command` | `build`") : readme.index("Outputs: `result`")]
+    assert re.findall(r"^\| `([a-z-]+)` \|", table, re.M) == list(action["inputs"])
+    gitlab = next(s for s in snippets if isinstance(s, dict) and "include" in s)
+    assert gitlab["include"][0]["remote"].endswith("ci/gitlab/dataprep.gitlab-ci.yml")
+    template = yaml.safe_load((repo / "ci/gitlab/dataprep.gitlab-ci.yml").read_text())
+    assert set(gitlab["variables"]) <= set(template[".dataprep"]["variables"])
 
 
 def test_every_build_writes_data_docs_for_both_suites(built):
