@@ -129,29 +129,28 @@ def test_a_missing_suite_folder_fails_with_the_fix(project, monkeypatch):
     assert "leave validate.expectations unset" in line
 
 
+def _own_suite(config: Path, name: str, text: str) -> None:
+    """Put ``text`` in ``my-suites/<name>`` beside ``config`` and point the config at it."""
+    mine = config.parent / "my-suites"
+    mine.mkdir(exist_ok=True)
+    (mine / name).write_text(text)
+    _with(config, validate={"expectations": "my-suites"})
+
+
 def test_a_misspelt_expectation_in_your_suite_fails_before_reading(project, monkeypatch):
-    mine = project.parent / "my-suites"
-    mine.mkdir()
-    (mine / "extra.json").write_text(
-        json.dumps(
-            {
-                "name": "extra",
-                "meta": {"dataprep_frame": "pairs"},
-                "expectations": [{"type": "expect_table_row_count_to_be_betwen", "kwargs": {}}],
-            }
-        )
-    )
-    _with(project, validate={"expectations": "my-suites"})
+    suite = {
+        "name": "extra",
+        "meta": {"dataprep_frame": "pairs"},
+        "expectations": [{"type": "expect_table_row_count_to_be_betwen", "kwargs": {}}],
+    }
+    _own_suite(project, "extra.json", json.dumps(suite))
     line = _error(project, monkeypatch)
     assert "extra.json: expectation 1" in line
     assert "unknown expectation type 'expect_table_row_count_to_be_betwen' (did you mean" in line
 
 
 def test_a_suite_that_is_not_json_names_its_line(project, monkeypatch):
-    mine = project.parent / "my-suites"
-    mine.mkdir()
-    (mine / "records.json").write_text('{"expectations": [\n  {"type": }\n]}')
-    _with(project, validate={"expectations": "my-suites"})
+    _own_suite(project, "records.json", '{"expectations": [\n  {"type": }\n]}')
     assert "records.json:2: not valid JSON" in _error(project, monkeypatch)
 
 
