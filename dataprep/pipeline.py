@@ -32,7 +32,8 @@ from dataprep.pairs import build_pairs
 from dataprep.pairs.split import task_shares
 from dataprep.pairs.tokens import TokenCounter
 from dataprep.preflight import check_build, source_files
-from dataprep.report.outputs import new_staging, publish, write_outputs
+from dataprep.report.folder import failed_dir, fault_point, locked, new_staging, publish
+from dataprep.report.outputs import write_outputs
 from dataprep.schema import StageResult, records_frame, reject, rejected_frame
 from dataprep.text.clean import clean
 from dataprep.text.people import Pseudonymizer, key_from_env
@@ -80,9 +81,15 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     """Run every stage and publish the outputs; raise ``BuildFailed`` if a gate fails."""
     cfg = config if isinstance(config, Config) else load_config(config)
     check_build(cfg)
+    with locked(cfg.output_dir):
+        return _build(cfg)
+
+
+def _build(cfg: Config) -> BuildResult:
     ledger = Ledger()
     inputs = read_sources(cfg)
     read = read_stage(inputs.read)
+    fault_point("read")
     ledger.record(
         "read",
         inputs.read.received,
@@ -100,6 +107,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     ledger.record(
         "pairs", pairs.stats["candidates"], pairs.kept.height, pairs.rejected, unit="pairs"
     )
+    fault_point("pairs")
     staging = new_staging(cfg.output_dir)
     try:
         docs = staging / "validation" / "docs" if cfg.validate.data_docs else None
@@ -111,6 +119,7 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
             if cfg.validate.enabled
             else []
         )
+        fault_point("gates")
         clusters = deduped.stats.pop("clusters_frame", None)
         boilerplate = deduped.stats.pop("boilerplate_frame", None)
         result = BuildResult(
@@ -146,7 +155,8 @@ def build(config: Config | str | Path | None = None) -> BuildResult:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    published = publish(staging, cfg.output_dir, success=result.success)
+    published = cfg.output_dir if result.success else failed_dir(cfg.output_dir)
+    publish(staging, published)
     if index is not None and result.success:
         # only what was shipped is remembered: a failed gate ships nothing
         index.append(records, comparable_text(records))
@@ -263,6 +273,7 @@ def _decontaminate(pairs: StageResult, cfg: Config) -> StageResult:
 def _run(ledger: Ledger, name: str, frame: pl.DataFrame, stage) -> StageResult:
     result = stage(frame)
     ledger.record(name, frame.height, result.kept.height, result.rejected)
+    fault_point(name)
     return result
 
 

@@ -2,9 +2,10 @@
 
 A build runs for minutes on real exports; a mistake in the config should not wait that long to
 show. ``check_build`` looks at what the config points to (the files each source matches, the
-snapshots of API sources, the gate suites, the tokenizer, the evaluation sets, the index and
-output folders) and raises ``ConfigError`` naming the key and the fix, or ``SuiteError`` naming
-the suite file. It imports nothing heavy: a wrong value fails in well under a second.
+snapshots of API sources, the gate suites, the tokenizer, the evaluation sets, the index, and
+the output folders: ``dataprep.report.folder`` says which a build may replace) and raises
+``ConfigError`` naming the key and the fix, or ``SuiteError`` naming the suite file. It imports
+nothing heavy: a wrong value fails in well under a second.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import glob
 from pathlib import Path
 
 from dataprep.config import Config, ConfigError, SourceConfig
+from dataprep.report.folder import check_output
 from dataprep.validate import configured_suite_paths, load_suite
 
 
@@ -20,12 +22,16 @@ def check_build(cfg: Config, snapshots: bool = True) -> None:
     """Raise ``ConfigError`` (or ``SuiteError``) for the first thing ``cfg`` points to that a
     build could not use. ``snapshots=False`` skips the API sources' snapshots, for a build
     that pulls them first."""
+    inputs: list[Path] = []
     for i, src in enumerate(cfg.sources):
         if src.url is None or snapshots:
-            source_files(cfg, i, src)
+            inputs += source_files(cfg, i, src)
+    if any(src.url for src in cfg.sources):
+        inputs.append(cfg.snapshots_dir)
     if cfg.validate.enabled:
         for path in configured_suite_paths(cfg):
             load_suite(path)
+            inputs.append(path)
     if cfg.pairs.tokenizer is not None:
         _check_tokenizer(cfg.resolve(cfg.pairs.tokenizer), cfg.pairs.tokenizer)
     for i, name in enumerate(cfg.dedup.decontaminate):
@@ -37,8 +43,9 @@ def check_build(cfg: Config, snapshots: bool = True) -> None:
         raise ConfigError(
             f"dedup.index: '{cfg.dedup.index}' is a file; name a folder (it is created if absent)"
         )
-    if cfg.output_dir.is_file():
-        raise ConfigError(f"output: '{cfg.output}' is a file; name a folder for the outputs")
+    inputs += [cfg.resolve(p) for p in (cfg.pairs.tokenizer, cfg.dedup.index) if p is not None]
+    inputs += [cfg.resolve(name) for name in cfg.dedup.decontaminate]
+    check_output(cfg.output_dir, cfg.output, cfg.base_dir, inputs)
 
 
 def source_files(cfg: Config, i: int, src: SourceConfig) -> list[Path]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ import polars as pl
 
 from dataprep.pairs.writers import write_dataset_info, write_formats, write_parquet
 from dataprep.report.card import card_examples, dataset_card
+from dataprep.report.folder import fault_point
 from dataprep.text.redact import redact_text
 from dataprep.validate import RECORDED_SUITES, configured_suite_paths, packaged_suites_dir
 
@@ -35,12 +35,6 @@ DATA_FILES = (
 )
 
 
-def new_staging(out: Path) -> Path:
-    """Return a new, empty staging folder beside the output folder ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-
-
 def write_outputs(
     staging: Path, result: BuildResult, cfg: Config, files: list[dict], stats: dict[str, Any]
 ) -> None:
@@ -48,6 +42,7 @@ def write_outputs(
     splits = ("train", "validation") + (("test",) if cfg.pairs.test_fraction > 0 else ())
     written = write_formats(result.pairs, staging, splits, output_formats(cfg))
     written += write_dataset_info(staging, output_formats(cfg), splits)
+    fault_point("outputs:formats")
     # every Parquet file with the string and list types `datasets` gives JSON (see write_parquet)
     write_parquet(result.records.sort("record_id"), staging / "records.parquet")
     rejected = result.rejected.sort("stage", "record_id", "reason")
@@ -67,6 +62,7 @@ def write_outputs(
         result, cfg, files, stats, {n: _sha256(staging / n) for n in written}
     )
     _write_json(staging / "manifest.json", result.manifest)
+    fault_point("outputs:manifest")
     card = dataset_card(result.manifest, card_examples(result.pairs))
     (staging / "README.md").write_text(card, encoding="utf-8", newline="\n")
 
@@ -89,20 +85,6 @@ def output_formats(cfg: Config) -> list[str]:
     """The formats written: chat always (the build's own format, which ``dataprep validate``
     and ``read_output`` read back), then the others configured."""
     return ["chat", *(f for f in cfg.pairs.formats if f != "chat")]
-
-
-def publish(staging: Path, out: Path, success: bool) -> Path:
-    """Move ``staging`` to ``out`` (replacing it) on success, else to ``<out>.failed``."""
-    target = out if success else out.with_name(out.name + ".failed")
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old)
-    else:
-        staging.rename(target)
-    return target
 
 
 def manifest(
