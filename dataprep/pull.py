@@ -223,7 +223,8 @@ def pull_source(src: SourceConfig, cfg: Config, *, client: HttpClient | None = N
 def client_for(src: SourceConfig, **options: Any) -> HttpClient:
     """Return the ``HttpClient`` for an API source: its base URL, auth headers and token variable.
 
-    ``options`` go to ``HttpClient`` (``timeout``, ``max_tries``, ``backoff``, ``sleep``...).
+    ``options`` go to ``HttpClient`` (``timeout``, ``max_tries``, ``backoff``, ``max_pages``,
+    ``sleep``...).
     Raises ``PullError`` naming the variable when the token is not in the environment.
     """
     if src.url is None:

@@ -64,16 +64,20 @@ Handler = Callable[[Request], Reply]
 
 
 class ApiServer:
-    """A threaded HTTP/1.1 server on a free port of 127.0.0.1."""
+    """A threaded HTTP/1.1 server on a free port of 127.0.0.1 (or another loopback ``host``,
+    such as 127.0.0.2: a second origin for the tests that no credentials leave the first)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        if not host.startswith("127."):
+            raise ValueError(f"{host}: the test server listens on loopback addresses only")
         self.routes: dict[tuple[str, str], Handler] = {}
         self.faults: list[tuple[str, str, Callable[[Request], bool] | None, deque[Reply]]] = []
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd = ThreadingHTTPServer((host, 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self.port = self._httpd.server_address[1]
+        self.url = f"http://{host}:{self.port}"
         # A short poll keeps shutdown (and so each test) fast.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

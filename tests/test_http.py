@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -17,8 +18,10 @@ from dataprep.connectors.http import (
     LinkHeaderPaginator,
     NextPageHeaderPaginator,
     OffsetPaginator,
+    PageGuard,
     PullError,
     TokenPaginator,
+    origin,
     parse_link_header,
     request_dict,
 )
@@ -257,3 +260,140 @@ def test_graphql_cursor_paginator_sets_variables_after():
     }
     done = b'{"data": {"issues": {"nodes": [], "pageInfo": {"hasNextPage": false}}}}'
     assert GraphQLCursorPaginator().next_request(page(done), first) is None
+
+
+# --- Credentials go only to the source's origin ---------------------------------------------
+
+
+@pytest.fixture
+def elsewhere():
+    """A second server on another origin (127.0.0.2), recording whatever reaches it."""
+    with ApiServer("127.0.0.2") as api:
+        api.route("GET", "/items", lambda req: Reply(json=[{"id": "elsewhere"}]))
+        yield api
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.github.com/repos/a/b", "https://api.github.com:443"),
+        ("HTTPS://API.GitHub.com:443/x", "https://api.github.com:443"),
+        ("http://api.github.com/x", "http://api.github.com:80"),
+        ("https://api.github.com:8443/x", "https://api.github.com:8443"),
+        ("https://api.github.com@evil.test/x", "https://evil.test:443"),
+        ("https://api.github.com:443@evil.test/x", "https://evil.test:443"),
+        ("https://evil.test#@api.github.com/", "https://evil.test:443"),
+        ("https://evil.test?@api.github.com/", "https://evil.test:443"),
+        ("https://user:pw@api.github.com/x", "https://api.github.com:443"),
+        ("http://[::1]:8080/x", "http://[::1]:8080"),
+        ("https://bücher.example/", "https://xn--bcher-kva.example:443"),
+    ],
+)
+def test_an_origin_is_scheme_host_and_port_as_httpx_connects(url, expected):
+    assert origin(url) == expected
+
+
+def test_a_url_on_another_origin_is_refused_before_anything_is_sent(server, elsewhere):
+    with make_client(server, []) as client, pytest.raises(PullError) as error:
+        client.request("GET", f"{elsewhere.url}/items", params={"page": 2})
+    assert str(error.value).startswith(
+        f"acme-gh: refused GET {elsewhere.url}/items?page=2: it is on {elsewhere.url}, "
+        f"not on the source's origin {server.url}; "
+    )
+    assert TOKEN not in str(error.value)
+    assert (elsewhere.requests, server.requests) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "http://localhost:{port}/items",  # the same server, named by another host
+        "http://127.0.0.1:{port}@127.0.0.2:{other}/items",  # user info, not the host
+        "//127.0.0.2:{other}/items",  # scheme-relative
+        "HTTP://127.0.0.2:{other}/items",
+    ],
+)
+def test_host_spellings_and_user_info_tricks_are_another_origin(server, elsewhere, spelling):
+    url = spelling.format(port=server.port, other=elsewhere.port)
+    with make_client(server, []) as client, pytest.raises(PullError, match="refused GET"):
+        client.request("GET", url)
+    assert (elsewhere.requests, server.requests) == ([], [])
+
+
+def test_an_https_source_is_never_asked_over_http(server):
+    base = f"https://127.0.0.1:{server.port}"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with HttpClient("gh", base, headers) as client, pytest.raises(PullError) as error:
+        client.request("GET", f"{server.url}/items")
+    assert f"it is on {server.url}, not on the source's origin {base}" in str(error.value)
+    assert server.requests == []
+
+
+def test_a_source_url_that_is_not_http_fails_at_once():
+    with pytest.raises(PullError, match=r"^gh: url: 'api.github.com' is not an http\(s\) URL"):
+        HttpClient("gh", "api.github.com", {})
+
+
+def test_a_redirect_to_another_origin_is_followed_without_any_secret_header(server, elsewhere):
+    server.fail("GET", "/items", Reply(status=302, headers={"Location": f"{elsewhere.url}/items"}))
+    headers = {"Authorization": f"Bearer {TOKEN}", "PRIVATE-TOKEN": TOKEN, "Accept": "a/b"}
+    with HttpClient("gl", server.url, headers) as client:
+        assert client.request("GET", "/items").json() == [{"id": "elsewhere"}]
+    (request,) = elsewhere.requests
+    assert "authorization" not in request.headers and "private-token" not in request.headers
+    assert request.headers["accept"] == "a/b"
+    assert TOKEN not in json.dumps(request.headers)
+
+
+def test_a_redirect_on_the_same_origin_keeps_the_token(server):
+    server.fail("GET", "/items", Reply(status=301, headers={"Location": "/items?moved=1"}))
+    with make_client(server, []) as client:
+        client.request("GET", "/items")
+    assert [r.headers.get("authorization") for r in server.requests] == [f"Bearer {TOKEN}"] * 2
+
+
+def test_a_refusal_after_a_redirect_to_another_origin_says_the_token_stayed_home(server, elsewhere):
+    elsewhere.route("GET", "/private", lambda req: Reply(status=401, json={"message": "no"}))
+    moved = {"Location": f"{elsewhere.url}/private"}
+    server.fail("GET", "/items", Reply(status=301, headers=moved))
+    with make_client(server, []) as client, pytest.raises(PullError) as error:
+        client.request("GET", "/items")
+    assert str(error.value).startswith(
+        f"acme-gh: GET {server.url}/items was redirected to {elsewhere.url}, which refused it "
+        f"(HTTP 401, unauthorized): credentials go only to the source's origin {server.url}"
+    )
+
+
+# --- Paging loops end ---------------------------------------------------------------------------
+
+
+def test_a_page_guard_refuses_a_page_its_loop_already_asked_for(server):
+    with make_client(server, []) as client:
+        guard = PageGuard(client)
+        guard.visit(request_dict("GET", "/items", {"state": "all", "page": 1}))
+        guard.visit(request_dict("GET", "/items", {"state": "all", "page": 2}))
+        guard.visit(request_dict("POST", "/search", json={"nextPageToken": "a"}))
+        guard.visit(request_dict("POST", "/search", json={"nextPageToken": "b"}))
+        with pytest.raises(PullError) as error:
+            # The same page as the first, as a Link header spells it: absolute, another order.
+            guard.visit(request_dict("GET", f"{server.url}/items?page=1&state=all"))
+        with pytest.raises(PullError, match="already fetched"):
+            guard.visit(request_dict("POST", "/search", json={"nextPageToken": "a"}))
+        PageGuard(client).visit(request_dict("GET", "/items", {"state": "all", "page": 1}))
+    assert str(error.value).startswith(
+        f"acme-gh: GET {server.url}/items?page=1&state=all was already fetched in this pull: "
+        "the API's next page leads back to an earlier page (a paging cycle)"
+    )
+    assert server.requests == []
+
+
+def test_a_page_guard_stops_a_loop_at_max_pages(server):
+    with make_client(server, [], max_pages=3) as client:
+        guard = PageGuard(client)
+        for page in (1, 2, 3):
+            guard.visit(request_dict("GET", "/items", {"page": page}))
+        with pytest.raises(PullError) as error:
+            guard.visit(request_dict("GET", "/items", {"page": 4}))
+    assert str(error.value).startswith(
+        f"acme-gh: stopped after 3 pages, before GET {server.url}/items?page=4: "
+    )

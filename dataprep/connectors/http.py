@@ -14,12 +14,19 @@ builds requests as plain dicts ``{"method", "url", "params", "json"}``, sends th
 
 Every failure is a ``PullError`` whose message names the source and the URL, never a token.
 Secrets passed in ``headers`` are scrubbed from every message this module writes.
+
+Credentials go only to the source's origin (scheme, host and port of ``base_url``): a request
+for a URL on another origin (a ``Link`` next page or a ``comments_url`` the API named) is
+refused with a ``PullError`` before anything is sent, and a redirect to another origin is
+followed without the secret headers. A paging loop calls ``PageGuard.visit`` before each page,
+which stops a loop that comes back to a page it fetched (a cycle) or runs past ``max_pages``.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import json
 import logging
 import random
@@ -36,6 +43,10 @@ log = logging.getLogger(__name__)
 # Retried: the server is overloaded, restarting or behind a flaky proxy.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SECRET_HEADERS = frozenset({"authorization", "private-token", "x-api-key"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# A paging loop this long is broken rather than big: 100,000 pages of 100 items is ten million
+# issues. A pull stopped here resumes from its last page written when run again.
+MAX_PAGES = 100_000
 
 
 class PullError(RuntimeError):
@@ -66,6 +77,22 @@ class HttpResponse:
             ) from None
 
 
+def origin(url: str | httpx.URL) -> str:
+    """Return ``scheme://host:port`` of ``url`` as httpx connects to it.
+
+    Parsed by httpx itself, so the host is the one the request would go to (``user@`` info
+    dropped: ``https://api.github.com@evil.test/`` is ``https://evil.test:443``), lower case,
+    with the default port written out (``https://h`` and ``https://h:443`` are one origin;
+    ``http://h`` is another). Raises ``httpx.InvalidURL`` for a URL it cannot parse.
+    """
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    host = parsed.raw_host.decode("ascii").lower()
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = parsed.port or _DEFAULT_PORTS.get(parsed.scheme)
+    return f"{parsed.scheme}://{host}" + (f":{port}" if port else "")
+
+
 def request_dict(
     method: str, url: str, params: dict[str, Any] | None = None, json: Any = None
 ) -> dict[str, Any]:
@@ -81,6 +108,9 @@ class HttpClient:
     an HTTP date) and GitHub's ``x-ratelimit-remaining: 0`` + ``x-ratelimit-reset`` are waited
     out instead, unless that wait is longer than ``max_wait`` (then a ``PullError`` says when
     to retry). 401 and 403 fail at once, naming ``token_env``; other 4xx fail at once.
+
+    Only URLs on ``origin`` (that of ``base_url``) are requested; another one fails at once
+    without a byte sent. Redirects are followed, to another origin without the secret headers.
     """
 
     def __init__(
@@ -95,23 +125,29 @@ class HttpClient:
         backoff: float = 1.0,
         max_backoff: float = 60,
         max_wait: float = 900,
+        max_pages: int = MAX_PAGES,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.source = source_name
         self.base_url = base_url.rstrip("/")
+        self.origin = _source_origin(source_name, self.base_url)
         self.token_env = token_env
         self.max_tries = max(1, max_tries)
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_wait = max_wait
+        self.max_pages = max(1, max_pages)
         self.sleep = sleep
         self.clock = clock
         self._secrets = _secrets(headers)
         self._not_before = 0.0  # epoch seconds: GitHub said the quota is spent until then
         self._random = random.Random()
         self._client = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout), follow_redirects=True
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            event_hooks={"request": [self._credentials_only_to_origin]},
         )
 
     def __enter__(self) -> HttpClient:
@@ -141,8 +177,9 @@ class HttpClient:
         json: Any = None,
     ) -> HttpResponse:
         """Return the 2xx response to ``method url``; raise ``PullError`` after bounded tries."""
-        built = self._client.build_request(method, self.absolute(url), params=params, json=json)
+        built = self._build(method, url, params=params, json=json)
         shown = str(built.url)
+        self._check_origin(method, built.url)
         last_error = ""
         for attempt in range(1, self.max_tries + 1):
             self._wait_for_quota(method, shown)
@@ -161,7 +198,7 @@ class HttpClient:
             last_error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
             wait = self._server_wait(result)
             if response.status_code in (401, 403) and wait is None:
-                raise PullError(self._auth_message(method, shown, result))
+                raise PullError(self._auth_message(method, shown, result, response.url))
             if response.status_code not in RETRY_STATUSES and wait is None:
                 raise PullError(
                     self.scrub(
@@ -179,9 +216,50 @@ class HttpClient:
 
     def absolute(self, url: str) -> str:
         """Return ``url`` itself if absolute, else joined to the base URL (its path kept)."""
-        if re.match(r"^https?://", url):
+        if _ABSOLUTE.match(url):
             return url
+        if url.startswith("//"):  # scheme-relative: another host, reached with our scheme
+            return f"{httpx.URL(self.base_url).scheme}:{url}"
         return f"{self.base_url}/{url.lstrip('/')}"
+
+    def url_for(self, request: Mapping[str, Any]) -> httpx.URL:
+        """Return the full URL (query included) a request dict is sent to."""
+        return self._build(request["method"], request["url"], params=request.get("params")).url
+
+    def _build(
+        self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> httpx.Request:
+        try:
+            return self._client.build_request(method, self.absolute(url), params=params, json=json)
+        except httpx.InvalidURL as error:
+            raise PullError(
+                self.scrub(
+                    f"{self.source}: {method} {url}: not a URL that can be fetched ({error})"
+                )
+            ) from None
+
+    def _check_origin(self, method: str, url: httpx.URL) -> None:
+        """Refuse a URL off the source's origin: the credentials would go with it."""
+        found = origin(url)
+        if found == self.origin:
+            return
+        raise PullError(
+            self.scrub(
+                f"{self.source}: refused {method} {url}: it is on {found}, not on the source's "
+                f"origin {self.origin}; the API named it (a next page or a sub-resource), and "
+                "the pull sends credentials only to the origin of the source's url. If the API "
+                "moved, set url to its new address"
+            )
+        )
+
+    def _credentials_only_to_origin(self, request: httpx.Request) -> None:
+        # Runs before every request httpx sends, redirects included. httpx itself drops only
+        # Authorization on a redirect to another host, and keeps it on http -> https; here
+        # every secret header (GitLab's PRIVATE-TOKEN too) stays on the source's origin.
+        if origin(request.url) == self.origin:
+            return
+        for name in [n for n in request.headers if n.lower() in _SECRET_HEADERS]:
+            del request.headers[name]
 
     def scrub(self, text: str) -> str:
         """Return ``text`` with every secret header value replaced by ``***``."""
@@ -250,14 +328,40 @@ class HttpClient:
         self.sleep(wait)
         self._not_before = 0.0
 
-    def _auth_message(self, method: str, url: str, response: HttpResponse) -> str:
+    def _auth_message(
+        self, method: str, url: str, response: HttpResponse, final_url: httpx.URL
+    ) -> str:
         where = f"${self.token_env}" if self.token_env else "the source's token_env variable"
         what = "unauthorized" if response.status == 401 else "forbidden"
+        if origin(final_url) != self.origin:
+            return self.scrub(
+                f"{self.source}: {method} {url} was redirected to {origin(final_url)}, which "
+                f"refused it (HTTP {response.status}, {what}): credentials go only to the "
+                f"source's origin {self.origin}, so set url to the API's own address"
+                f"{_detail(response)}"
+            )
         return self.scrub(
             f"{self.source}: {method} {url} was refused (HTTP {response.status}, {what}); "
             f"check the token in {where}: it may be expired, revoked or lack read access"
             f"{_detail(response)}"
         )
+
+
+_ABSOLUTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def _source_origin(source: str, base_url: str) -> str:
+    """Return the origin of a source's url; ``PullError`` if it is not an http(s) URL."""
+    try:
+        found = origin(base_url)
+        parsed = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise PullError(f"{source}: url: {base_url!r} is not a valid URL ({error})") from None
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.raw_host:
+        raise PullError(
+            f"{source}: url: {base_url!r} is not an http(s) URL; write it as https://HOST/..."
+        )
+    return found
 
 
 def _secrets(headers: Mapping[str, str]) -> list[str]:
@@ -302,6 +406,65 @@ def _float(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+class PageGuard:
+    """Stops a paging loop that asks for a page twice (a cycle) or for more than ``max_pages``.
+
+    A loop makes one guard and calls ``visit(request)`` before sending each page::
+
+        guard = PageGuard(client)
+        while request is not None:
+            guard.visit(request)            # PullError on a cycle or past client.max_pages
+            response = client.send(request)
+            request = paginator.next_request(response, request)
+
+    A request equal to one this loop already sent (method, URL with its query in any order,
+    JSON body) means the API's pointer to the next page led back to a page already read: a
+    ``Link`` to an earlier page, a cursor or token that repeats, an offset or page number that
+    did not advance. Followed, it would never end. Each loop has its own guard: the same
+    comments URL fetched for an issue listed twice is not a cycle.
+    """
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+        self.pages = 0
+        self._seen: set[bytes] = set()  # digests, so a long loop holds 32 bytes a page
+
+    def visit(self, request: Mapping[str, Any]) -> None:
+        """Count ``request`` as a page of this loop; raise ``PullError`` if it must not be sent."""
+        method = str(request["method"]).upper()
+        url = self.client.url_for(request)
+        key = [
+            method,
+            str(url.copy_with(query=None, fragment=None)),
+            sorted(url.params.multi_items()),
+            request.get("json"),
+        ]
+        digest = hashlib.sha256(
+            json.dumps(key, sort_keys=True, default=str).encode("utf-8")
+        ).digest()
+        client = self.client
+        if digest in self._seen:
+            raise PullError(
+                client.scrub(
+                    f"{client.source}: {method} {url} was already fetched in this pull: the "
+                    "API's next page leads back to an earlier page (a paging cycle), so the pull "
+                    "stopped instead of looping forever. This is a fault of the server or of a "
+                    "proxy in front of it"
+                )
+            )
+        if self.pages >= client.max_pages:
+            raise PullError(
+                client.scrub(
+                    f"{client.source}: stopped after {client.max_pages} pages, before {method} "
+                    f"{url}: more pages than any real listing has, so the API's paging is "
+                    "likely broken; narrow the source (project, query), or run the pull again "
+                    "to go on from the last page written"
+                )
+            )
+        self._seen.add(digest)
+        self.pages += 1
 
 
 class Paginator:

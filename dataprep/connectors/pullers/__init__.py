@@ -27,7 +27,13 @@ header still sent, an offset) or stops with a ``PullError`` when it cannot (toke
 cursors, a header missing); the next pull then asks for that page again. A
 puller whose API does not fit ``walk`` (Azure DevOps: a WIQL query, then batches of ids)
 yields ``Page`` objects itself; ``Page.next`` must then be a JSON-serialisable request dict
-that its ``pages(..., resume=that)`` understands.
+that its ``pages(..., resume=that)`` understands, and its loop calls ``PageGuard.visit``
+before each request, as ``walk`` and ``collect`` do, so that a page asked for twice (a cycle)
+or past ``max_pages`` stops the pull.
+
+URLs the API names (a ``Link`` next page, GitHub's ``comments_url``) can be sent as they are:
+``HttpClient`` refuses any URL off the origin of the source's url, so the token never goes to
+another host.
 
 A module may also define ``base_url(src) -> str`` when the API root is not ``src.url`` as
 written (Jira strips an explicit ``/rest/api/N``).
@@ -50,7 +56,7 @@ from typing import Any, Protocol
 
 from dataprep.config import SourceConfig
 from dataprep.connectors.base import parse_datetime
-from dataprep.connectors.http import HttpClient, InvalidPage, Paginator, PullError
+from dataprep.connectors.http import HttpClient, InvalidPage, PageGuard, Paginator, PullError
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +144,12 @@ def walk(
 
     ``items(body)`` gives the page's list of items, ``updated(item)`` an item's last-update
     time, ``embed(body)`` fetches and embeds comments (returning the body, or None if it
-    changed the body in place).
+    changed the body in place). A page asked for twice (a paging cycle) or past the client's
+    ``max_pages`` stops the walk with a ``PullError`` (see ``PageGuard``).
     """
+    guard = PageGuard(client)
     while request is not None:
+        guard.visit(request)
         response = client.send(request)
         try:
             body = response.json()
@@ -174,9 +183,12 @@ def walk(
 def collect(
     client: HttpClient, request: dict[str, Any], paginator: Paginator, items: Callable[[Any], Any]
 ) -> list[Any]:
-    """Return every item of a paged list (an issue's comments); invalid JSON raises."""
+    """Return every item of a paged list (an issue's comments); invalid JSON or a paging cycle
+    raises."""
     found: list[Any] = []
+    guard = PageGuard(client)
     while request is not None:
+        guard.visit(request)
         response = client.send(request)
         listed = items(response.json())
         if not isinstance(listed, list):

@@ -45,6 +45,7 @@ from dataprep.connectors.http import (
     HttpClient,
     HttpResponse,
     InvalidPage,
+    PageGuard,
     Paginator,
     PullError,
     request_dict,
@@ -89,7 +90,9 @@ def pages(
     """Yield one ``workitemsbatch`` page per 200 items changed after ``cursor`` (all if None)."""
     project = project_path(src)
     request = resume or first_batch(src, client, project, cursor)
+    guard = PageGuard(client)
     while request is not None:
+        guard.visit(request)
         response = client.send(request)
         following = next_batch(request)
         try:
