@@ -42,15 +42,36 @@ class Metric:
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
-    path = Path(out_dir) / "manifest.json"
+    """Return the manifest of the build in ``out_dir``; raise ``BaselineError`` naming the file
+    when there is none or it is not a readable dataprep manifest."""
+    out_dir = Path(out_dir)
+    path = out_dir / "manifest.json"
+    if not out_dir.is_dir():
+        what = "a file, not a folder" if out_dir.exists() else "no such folder"
+        raise BaselineError(f"{out_dir}: {what}; --baseline needs a dataprep build folder")
     if not path.is_file():
         raise BaselineError(
             f"{out_dir}: no manifest.json; --baseline needs a dataprep build folder"
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes())
     except json.JSONDecodeError as err:
-        raise BaselineError(f"{path}: not valid JSON ({err.msg})") from None
+        raise BaselineError(
+            f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg})"
+        ) from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"{path}: not UTF-8 text") from None
+    except OSError as err:
+        raise BaselineError(f"{path}: cannot be read ({err.strerror})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("counts"), dict):
+        raise BaselineError(f"{path}: no 'counts' object; not a dataprep manifest")
+    try:
+        metrics(data)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise BaselineError(
+            f"{path}: not a dataprep manifest; its counts or stages do not read ({err!r})"
+        ) from None
+    return data
 
 
 def metrics(manifest: dict[str, Any]) -> dict[str, Metric]:

@@ -220,7 +220,7 @@ def dedup_command(
     "  dataprep validate out/ --format junit --baseline previous-out/\n"
     "  dataprep validate out/ --suite expectations/pairs.json --format github"
 )
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option(
     "--suite",
     "suites",
@@ -252,7 +252,7 @@ def dedup_command(
 )
 @click.option(
     "--baseline",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="A previous build folder; fail when metrics drift past validate.baseline limits.",
 )
 @click.option("--no-docs", is_flag=True, help="Do not write Data Docs HTML.")
@@ -274,20 +274,30 @@ def validate(
     OUT_DIR/manifest.json. Data Docs HTML goes to OUT_DIR/validation/docs. Exit 0 when every
     error-severity expectation passes, 1 when any fails, 2 on a usage error.
     """
-    from dataprep.api import build_config, validate_output
+    from dataprep.api import DamagedOutputError, build_config, validate_output
     from dataprep.baseline import BaselineError, compare, read_manifest
     from dataprep.report import gates as report
 
+    damaged = None
     try:
-        cfg = build_config(out_dir)
+        previous = read_manifest(baseline) if baseline is not None else None
         paths = list(suites) or (
             default_suite_paths(expectations_dir) if expectations_dir is not None else None
         )
+        cfg = build_config(out_dir)
         results = validate_output(out_dir, paths, cfg, docs=not no_docs)
-        if baseline is not None:
-            base = compare(read_manifest(out_dir), read_manifest(baseline), cfg.validate.baseline)
-            results.append(base)
-    except (ConfigError, SuiteError, FileNotFoundError, BaselineError) as err:
+        if previous is not None:
+            try:
+                current = read_manifest(out_dir)
+            except BaselineError as err:
+                raise DamagedOutputError(out_dir / "manifest.json", str(err)) from None
+            results.append(compare(current, previous, cfg.validate.baseline))
+    except DamagedOutputError as err:
+        # a file of the build is missing or unreadable: the output fails (exit 1), reported
+        # in every format like a failed expectation, so CI shows which file
+        logging.getLogger(__name__).debug("damaged output", exc_info=True)
+        damaged, results = err, [err.as_gate()]
+    except (ConfigError, SuiteError, FileNotFoundError, NotADirectoryError, BaselineError) as err:
         _user_error(ctx, err)
     failed = not all(r.success for r in results)
     if fmt == "json":
@@ -305,11 +315,13 @@ def validate(
     elif fmt == "github":
         for line in report.to_github(results):
             click.echo(line)
-    else:
+    elif damaged is None:
         _print_outcomes(results)
         _print_gates(results)
     if fmt in ("text", "junit"):
-        if failed:
+        if damaged is not None:
+            err_console.print(f"[bold red]failed:[/] {escape(str(damaged))}", soft_wrap=True)
+        elif failed:
             for line in describe_failures(results):
                 err_console.print(f"  - {line}", soft_wrap=True, markup=False)
         else:

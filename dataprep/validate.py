@@ -6,6 +6,14 @@ a *view*: the frame's scalar columns plus documented derived columns (``records_
 ``pairs_view``). Each expectation may carry ``meta.severity``: ``error`` (the default) fails the
 gate, ``warning`` is reported only; ``meta.name`` names it in every report.
 
+A *sensitive* expectation never shows the values it catches, since reports end up in CI logs:
+each example becomes where the finding is, ``jira:ACME-12: email at body[5:22]`` (row id, the
+kind the redactor would give it, the column and the character span), never the text. Every
+"must not match" pattern expectation (``SENSITIVE_BY_DEFAULT``) is sensitive, as what matches a
+no-e-mail or no-token pattern is the e-mail or token; ``meta.sensitive`` (true or false)
+overrides that for any expectation. The values are replaced in GX's own result, before Data
+Docs, ``Outcome``, JSON, JUnit, annotations or the build's ``validation/<suite>.json`` see it.
+
 Values that depend on the build (the configured sources and tasks, allowed languages, the token
 budget, the validation share) are GX suite parameters, ``{"$PARAMETER": "name"}``, filled by
 ``gate_parameters`` from the config and the eligible records, so one suite passes on any
@@ -24,6 +32,7 @@ import importlib.util
 import json
 import logging
 import math
+import operator
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -50,6 +59,22 @@ FRAMES = ("records", "pairs")
 # Expectation kwargs that name a column of the checked frame.
 _COLUMN_KEYS = ("column", "column_A", "column_B")
 _LIST_COLUMN_KEYS = ("column_list",)
+# Expectations whose failing values are the very thing that must not leak (see the docstring).
+SENSITIVE_BY_DEFAULT = frozenset(
+    {
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_column_values_to_not_match_like_pattern",
+        "expect_column_values_to_not_match_like_pattern_list",
+    }
+)
+# The column that names a row of each frame, in place of a sensitive value.
+ID_COLUMNS = {"records": "record_id", "pairs": "pair_id"}
+HIDDEN = "<hidden>"
+# Characters before a match the redactor sees to name its kind: the shipped patterns start
+# inside a token, behind a lookbehind (``_(?<=ghp_)...``, ``@(?<=a@)...``).
+_KIND_CONTEXT = 64
+_PLACEHOLDER = re.compile(r"<([A-Z]+)(?::([\w.\-]+))?>")
 
 
 class SuiteError(ValueError):
@@ -67,6 +92,7 @@ class Outcome:
     observed: Any = None
     name: str = ""  # meta.name, else the type
     severity: str = "error"
+    sensitive: bool = False  # examples say where each finding is, never its value
 
 
 @dataclass
@@ -250,7 +276,17 @@ def load_suite(path: Path) -> Suite:
             raise SuiteError(
                 f"{label}: meta.severity must be 'error' or 'warning', not {severity!r}"
             )
+        sensitive = (exp.get("meta") or {}).get("sensitive")
+        if sensitive is not None and not isinstance(sensitive, bool):
+            raise SuiteError(f"{label}: meta.sensitive must be true or false, not {sensitive!r}")
     return Suite(path=path, name=name, frame=frame, expectations=data["expectations"])
+
+
+def is_sensitive(exp: dict[str, Any]) -> bool:
+    """Return whether an expectation's failing values must not be shown: its ``meta.sensitive``
+    when set, else whether it is a "must not match" pattern (``SENSITIVE_BY_DEFAULT``)."""
+    flag = (exp.get("meta") or {}).get("sensitive")
+    return flag if isinstance(flag, bool) else exp.get("type") in SENSITIVE_BY_DEFAULT
 
 
 def expectation_name(exp: dict[str, Any]) -> str:
@@ -410,11 +446,18 @@ def run_suites(
                 suite=gx_suite,
             )
         )
-        result = definition.run(
+        store = context.validation_results_store
+        stored = set(store.list_keys())
+        run = definition.run(
             batch_parameters={"dataframe": _to_pandas(view, suite.columns())},
             expectation_parameters=parameters or {},
             result_format="SUMMARY",
-        ).to_json_dict()
+        )
+        if _hide_sensitive(run.results, view, suite.frame):
+            # Data Docs render what the store holds: store the result with the values hidden
+            for key in set(store.list_keys()) - stored:
+                store.set(key, run)
+        result = run.to_json_dict()
         outcomes = [_outcome(r) for r in result["results"]]
         outcomes.sort(key=lambda o: (o.severity, o.name, o.expectation, o.column or ""))
         results.append(
@@ -444,6 +487,88 @@ def describe_failures(results: list[GateResult], warnings: bool = False) -> list
     return lines
 
 
+def _hide_sensitive(results: list[Any], view: pl.DataFrame, frame: str) -> bool:
+    """Replace, in place, the values GX reports for each sensitive expectation with where they
+    are (see ``locate``); return whether anything was replaced."""
+    changed = False
+    for r in results:
+        config, res = r.expectation_config, r.result
+        sensitive = is_sensitive({"type": config.type, "meta": config.meta})
+        if not sensitive or not isinstance(res, dict):
+            continue
+        values = res.get("partial_unexpected_list") or res.get("unexpected_list") or []
+        indices = res.get("partial_unexpected_index_list") or res.get("unexpected_index_list")
+        if values:
+            found = locate(view, frame, config.kwargs, indices or [])
+            found = found or [HIDDEN] * min(len(values), MAX_EXAMPLES)
+            res["partial_unexpected_list"] = found
+            res["partial_unexpected_counts"] = [{"value": f, "count": 1} for f in found]
+            changed = True
+        for key in ("unexpected_list", "unexpected_index_list", "details"):
+            changed |= res.pop(key, None) is not None
+        if isinstance(res.get("observed_value"), str | list | dict):
+            res["observed_value"] = HIDDEN
+            changed = True
+    return changed
+
+
+def locate(view: pl.DataFrame, frame: str, kwargs: dict[str, Any], indices: list[int]) -> list[str]:
+    """Return, for the first ``MAX_EXAMPLES`` rows at ``indices`` of ``view``, where the finding
+    is without its value: ``<row id>: <kind> at <column>[<start>:<end>]`` for a pattern
+    expectation (the first match's kind as the redactor names it, ``email``, ``phone``,
+    ``secret:github``, ..., else ``match``; the span in characters, as Python slices), else
+    ``<row id>: value in <column>``. The row id is the frame's ``ID_COLUMNS`` value."""
+    id_column = ID_COLUMNS.get(frame)
+    column = kwargs.get("column")
+    patterns = [kwargs["regex"]] if isinstance(kwargs.get("regex"), str) else []
+    patterns += [p for p in kwargs.get("regex_list") or [] if isinstance(p, str)]
+    found = []
+    for index in indices[:MAX_EXAMPLES]:
+        try:
+            index = operator.index(index)  # GX's are numpy integers
+        except TypeError:
+            continue
+        if not 0 <= index < view.height:
+            continue
+        row = view.row(index, named=True)
+        where = row.get(id_column) if id_column else None
+        where = str(where) if where is not None else f"row {index}"
+        value = row.get(column) if isinstance(column, str) else None
+        span = _first_match(value, patterns) if isinstance(value, str) else None
+        if span is None:
+            found.append(f"{where}: value in {column or 'row'}")
+        else:
+            start, end = span
+            found.append(f"{where}: {_kind(value, start, end)} at {column}[{start}:{end}]")
+    return found
+
+
+def _first_match(value: str, patterns: list[str]) -> tuple[int, int] | None:
+    for pattern in patterns:
+        try:
+            match = re.search(pattern, value)
+        except re.error:
+            continue
+        if match:
+            return match.span()
+    return None
+
+
+def _kind(value: str, start: int, end: int) -> str:
+    """Return the kind of the finding at ``value[start:end]`` as the redactor would label it
+    (``email``, ``phone``, ``ip``, ``secret:github``, ...), else ``match``."""
+    # imported here: detect_secrets takes a tenth of a second, paid only when a finding shows
+    from dataprep.text.redact import redact_text
+
+    begin = max(0, start - _KIND_CONTEXT)
+    before = _PLACEHOLDER.findall(redact_text(value[begin:start]))
+    upto = _PLACEHOLDER.findall(redact_text(value[begin:end]))
+    if len(upto) <= len(before):
+        return "match"
+    kind, sub = upto[len(before)]
+    return f"{kind.lower()}:{sub}" if sub else kind.lower()
+
+
 def _outcome(result: dict[str, Any]) -> Outcome:
     config = result["expectation_config"]
     res = result.get("result") or {}
@@ -469,6 +594,7 @@ def _outcome(result: dict[str, Any]) -> Outcome:
         observed=observed,
         name=expectation_name(config),
         severity=meta.get("severity", "error"),
+        sensitive=is_sensitive(config),
     )
 
 

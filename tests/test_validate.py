@@ -410,3 +410,86 @@ def test_suite_pii_patterns_agree_with_the_redactor_on_the_labelled_set(frame):
         tripped += [(k, redacted) for k, p in patterns.items() if p.search(redacted)]
     assert missed == []
     assert tripped == []
+
+
+MAILBOX = "ines.vora@fjordline-post.no"  # made up for these tests
+
+
+def _leak_into_first_body(records: pl.DataFrame) -> pl.DataFrame:
+    return _one(records, "body", f"Write {MAILBOX} today")
+
+
+def test_a_pattern_expectation_reports_where_the_finding_is_not_what(build):
+    records, pairs, cfg = build
+    leaked = _leak_into_first_body(records)
+    (result,) = run_suites(
+        {"records": leaked}, [SUITES["records"]], gate_parameters(cfg, leaked, pairs)
+    )
+    (outcome,) = [o for o in result.failures if o.name == "no-email-in-body"]
+    start = len("Write ") + MAILBOX.index("@")
+    end = len("Write ") + len(MAILBOX)
+    assert outcome.sensitive is True
+    assert outcome.examples == [f"{leaked['record_id'][0]}: email at body[{start}:{end}]"]
+    assert MAILBOX.split("@")[1] not in json.dumps(result.to_dict())
+
+
+def test_meta_sensitive_overrides_the_default_either_way(build, tmp_path):
+    records, pairs, cfg = build
+    leaked = _leak_into_first_body(records)
+    shown = {
+        "type": "expect_column_values_to_not_match_regex",
+        "kwargs": {"column": "body", "regex": "@fjordline"},
+        "meta": {"name": "shown", "sensitive": False},
+    }
+    hidden = {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "body", "value_set": ["nothing"]},
+        "meta": {"name": "hidden", "sensitive": True},
+    }
+    path = _suite_file(tmp_path, [shown, hidden])
+    (result,) = gate(leaked, pairs, cfg, [path])
+    outcomes = {o.name: o for o in result.outcomes}
+    assert outcomes["shown"].examples == [f"Write {MAILBOX} today"]
+    first = leaked["record_id"][0]
+    assert outcomes["hidden"].examples[0] == f"{first}: value in body"
+    assert not any(MAILBOX in str(e) for e in outcomes["hidden"].examples)
+
+
+def test_a_sensitive_expectation_that_passes_with_mostly_shows_no_values(build, tmp_path):
+    records, pairs, cfg = build
+    leaked = _leak_into_first_body(records)
+    mostly = {
+        "type": "expect_column_values_to_not_match_regex",
+        "kwargs": {"column": "body", "regex": "@fjordline", "mostly": 0.5},
+        "meta": {"name": "mostly-no-mail"},
+    }
+    (result,) = gate(leaked, pairs, cfg, [_suite_file(tmp_path, [mostly])])
+    (outcome,) = result.outcomes
+    # the span is the pattern's match; too little of the address for the redactor to name it
+    start = len("Write ") + MAILBOX.index("@")
+    where = f"{leaked['record_id'][0]}: match at body[{start}:{start + len('@fjordline')}]"
+    assert outcome.success and outcome.examples == [where]
+
+
+def test_meta_sensitive_must_be_true_or_false(tmp_path):
+    path = _suite_file(
+        tmp_path,
+        [
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "body"},
+                "meta": {"sensitive": "yes"},
+            }
+        ],
+    )
+    with pytest.raises(SuiteError, match="meta.sensitive must be true or false, not 'yes'"):
+        load_suite(path)
+
+
+def test_data_docs_show_where_a_secret_is_never_the_secret(build, tmp_path):
+    records, pairs, cfg = build
+    leaked = _leak_into_first_body(records)
+    gate(leaked, pairs, cfg, docs_dir=tmp_path / "docs")
+    pages = "".join(p.read_text() for p in (tmp_path / "docs").rglob("*.html"))
+    assert f"{leaked['record_id'][0]}: email at body[" in pages
+    assert "fjordline" not in pages

@@ -278,3 +278,112 @@ def test_github_annotations_link_suites_in_the_checkout_but_not_shipped_ones():
     lines = to_github([ours, shipped])
     assert lines[0].startswith("::error file=checks/house.json,title=")
     assert lines[2].startswith("::error title=dataprep pairs%3A ")
+
+
+# Made up for these tests: an address, a phone number and a GitHub-style token that must never
+# reach a report, in any format, while the failure still says where to find them.
+EMAIL = "zoe.quint@northwind-mail.io"
+PHONE = "+44 20 7946 0958"
+TOKEN = "ghp_Zq7Xw2Lm9Kp4Rt8Vn3Bc6Hd1Jf5Gs0Ya2Ue4"  # 36 characters after ghp_
+LEAK = f"Reach {EMAIL} or {PHONE}, use {TOKEN} now. "
+# a suite of the user's own: a "must not match" pattern, sensitive without saying so
+PHONE_SUITE = {
+    "name": "phones",
+    "meta": {"dataprep_frame": "records"},
+    "expectations": [
+        {
+            "type": "expect_column_values_to_not_match_regex",
+            "kwargs": {"column": "body", "regex": r"\+\d{1,3}(?: \d{2,4}){2,4}"},
+            "meta": {"name": "no-phone-in-body"},
+        }
+    ],
+}
+
+
+def _leak_secrets(out: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """Put ``LEAK`` before the first record's body and the first pair's prompt; return a folder
+    with the phone suite and where each finding must be reported."""
+    records = pl.read_parquet(out / "records.parquet")
+    record_id = records["record_id"][0]
+    first = pl.col("record_id") == record_id
+    records = records.with_columns(
+        pl.when(first).then(pl.lit(LEAK) + pl.col("body")).otherwise(pl.col("body")).alias("body")
+    )
+    records.write_parquet(out / "records.parquet")
+    lines = (out / "train.jsonl").read_text().splitlines()
+    pair = json.loads(lines[0])
+    user = next(m for m in pair["messages"] if m["role"] == "user")
+    user["content"] = LEAK + user["content"]
+    lines[0] = json.dumps(pair)
+    (out / "train.jsonl").write_text("".join(x + "\n" for x in lines))
+    all_text = "\n".join(m["content"] for m in pair["messages"])
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "phones.json").write_text(json.dumps(PHONE_SUITE))
+
+    def at(text: str, value: str, skip: int = 0) -> str:
+        start = text.index(value) + skip
+        return f"{start}:{text.index(value) + len(value)}"
+
+    body = LEAK  # the leak starts the body: offsets in the body are offsets in LEAK
+    pair_id = pair["metadata"]["pair_id"]
+    # the shipped patterns start inside the value: the e-mail at its "@", the token at its "_"
+    where = [
+        f"{record_id}: email at body[{at(body, EMAIL, EMAIL.index('@'))}]",
+        f"{record_id}: secret:github at body[{at(body, TOKEN, 3)}]",
+        f"{record_id}: phone at body[{at(body, PHONE)}]",
+        f"{pair_id}: email at all_text[{at(all_text, EMAIL, EMAIL.index('@'))}]",
+        f"{pair_id}: secret:github at all_text[{at(all_text, TOKEN, 3)}]",
+    ]
+    return suites, where
+
+
+def _everything_written(*folders: Path) -> str:
+    return "\n".join(
+        p.read_text(errors="replace") for f in folders for p in sorted(f.rglob("*")) if p.is_file()
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_caught_secrets_are_reported_by_place_never_by_value_in_every_format(out, tmp_path, fmt):
+    suites, where = _leak_secrets(out, tmp_path)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    args = [str(out), "--expectations", str(suites), "--format", fmt]
+    if fmt in ("json", "junit"):
+        args += ["--output", str(reports / f"report.{fmt}")]
+    result = _validate(*args)
+    assert result.exit_code == 1, result.output
+    shown = result.output + _everything_written(reports, out / "validation")
+    for value in (EMAIL, PHONE, TOKEN, TOKEN[4:], EMAIL.split("@")[0], EMAIL.split("@")[1]):
+        assert value not in shown
+    for name in ("no-email-in-body", "no-secret-in-body", "no-phone-in-body"):
+        assert name in shown
+    if fmt != "github":  # annotations show three examples, shortened
+        for place in where:
+            assert place in shown, place
+    if fmt == "json":
+        gates = json.loads((reports / "report.json").read_text())["gates"]
+        results = {r["name"]: r for g in gates for r in g["results"]}
+        assert results["no-email-in-body"]["sensitive"] is True
+        assert results["no-email-in-body"]["examples"] == [where[0]]
+        assert results["record_id-unique"]["sensitive"] is False
+
+
+def test_a_build_reports_caught_secrets_by_place_in_its_validation_folder(tmp_path):
+    config = _project(tmp_path, clean={"languages": ["en"], "redact": {"enabled": False}})
+    issues_path = tmp_path / "sample_data" / "github" / "issues.json"
+    issues = json.loads(issues_path.read_text())
+    issues[0]["body"] = LEAK + (issues[0]["body"] or "")
+    issues_path.write_text(json.dumps(issues))
+    code, output = _build(config)
+    assert code == 1, output
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("out") and p.is_dir()]
+    assert EMAIL in pl.read_parquet(folder / "records.parquet")["body"].str.join("").item()
+    shown = output + _everything_written(folder / "validation")
+    for value in (EMAIL, TOKEN):
+        assert value not in shown
+    records = json.loads((folder / "validation" / "records.json").read_text())
+    failed = {r["name"]: r for r in records["results"] if not r["success"]}
+    assert any(": email at body[" in e for e in failed["no-email-in-body"]["examples"])
+    assert any(": secret:github at body[" in e for e in failed["no-secret-in-body"]["examples"])

@@ -204,14 +204,29 @@ def write_chat_jsonl(pairs: pl.DataFrame, folder: Path, splits: tuple[str, ...])
 
 
 def read_chat_jsonl(path: Path) -> pl.DataFrame:
-    """Return the pairs in a chat-JSONL file as a frame with the pair schema's columns."""
+    """Return the pairs in a chat-JSONL file as a frame with the pair schema's columns; raise
+    ``ValueError`` naming the file and line of a line that is not a pair (a file cut mid-line)."""
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
+    with path.open("rb") as fh:  # bytes: lines end at \n only, as the writers end them
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
                 item = json.loads(line)
-                rows.append({"messages": item["messages"], **item["metadata"]})
-    return pl.DataFrame(rows, schema=PAIR_SCHEMA)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{n}:{err.colno}: not valid JSON ({err.msg})") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"{path}:{n}: not UTF-8 text") from None
+            if not isinstance(item, dict) or not all(
+                isinstance(item.get(k), t) for k, t in (("messages", list), ("metadata", dict))
+            ):
+                raise ValueError(f"{path}:{n}: not a chat pair (no 'messages' and 'metadata')")
+            rows.append({"messages": item["messages"], **item["metadata"]})
+    try:
+        return pl.DataFrame(rows, schema=PAIR_SCHEMA)
+    except (pl.exceptions.PolarsError, TypeError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{path}: pairs that do not fit the pair schema ({first})") from None
 
 
 def _write_jsonl(pairs: list[dict], path: Path, line: Callable[[dict], str]) -> None:
